@@ -1,0 +1,478 @@
+"""Recording clients: every byte sent and received, with a timestamp.
+
+Close, reset and silence are *observed events*, not exceptions: a read that meets
+the peer's FIN returns what came before it and ends with ``End.FIN``; a reset ends
+with ``End.RST``; a peer that says nothing for the per-event timeout ends with
+``End.TIMEOUT``. Verifiers (:mod:`harness.verify`) take those observations and a
+set of acceptable outcomes.
+
+Sockets are non-blocking behind a selector, so a sender always drains what the peer
+sends back: streaming 16 MiB through an echo server cannot deadlock on full buffers.
+The timeout is per expected event and restarts whenever bytes move.
+"""
+
+from __future__ import annotations
+
+import enum
+import errno
+import selectors
+import socket
+import struct
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.errors import ConformanceFailure
+from harness.targets import Target
+
+__all__ = [
+    "Datagram",
+    "End",
+    "Observation",
+    "TcpConnection",
+    "UdpEndpoint",
+    "Wire",
+    "WireEvent",
+    "WireLog",
+]
+
+_CHUNK = 256 * 1024
+
+
+class End(enum.Enum):
+    """How an observation of a byte stream ended."""
+
+    FIN = "fin"  #: the peer closed its sending side (orderly close)
+    RST = "rst"  #: the peer reset the connection
+    TIMEOUT = "timeout"  #: nothing arrived for the per-event timeout
+    OPEN = "open"  #: we stopped reading because we had what we waited for
+
+    def describe(self) -> str:
+        return {
+            End.FIN: "the connection closed (FIN)",
+            End.RST: "the connection reset (RST)",
+            End.TIMEOUT: "silence until the timeout",
+            End.OPEN: "the connection still open",
+        }[self]
+
+
+@dataclass(frozen=True)
+class WireEvent:
+    t: float  #: seconds since the log started
+    conn: int  #: which connection or socket of the check (1, 2, ...)
+    kind: str  #: connect, tx, rx, shutdown, fin, rst, timeout, close, abort, refused, note
+    data: bytes = b""
+    length: int = 0  #: bytes moved; data may hold fewer once the log is cut
+    peer: str = ""
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"t": round(self.t * 1000, 3), "conn": self.conn, "kind": self.kind}
+        if self.kind in ("tx", "rx"):
+            out["len"] = self.length
+            out["hex"] = self.data.hex()
+        if self.peer:
+            out["peer"] = self.peer
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+class WireLog:
+    """An ordered log of what crossed the wire, cut at a stated size.
+
+    The first ``max_bytes`` of payload are kept in full; after that, events keep
+    their lengths only, and consecutive transfers on one connection are merged, so a
+    16 MiB stream costs a few hundred entries, not millions.
+    """
+
+    def __init__(self, *, max_bytes: int = 16 * 1024, max_events: int = 400) -> None:
+        self.max_bytes = max_bytes
+        self.max_events = max_events
+        self.reset()
+
+    def reset(self) -> None:
+        self.events: list[WireEvent] = []
+        self.start = time.monotonic()
+        self.kept_bytes = 0
+        self.total = {"tx": 0, "rx": 0}
+        self.cut = False
+
+    def record(
+        self, conn: int, kind: str, data: bytes = b"", *, peer: str = "", note: str = ""
+    ) -> None:
+        t = time.monotonic() - self.start
+        if kind in self.total:
+            self.total[kind] += len(data)
+        room = max(0, self.max_bytes - self.kept_bytes)
+        kept = data[:room]
+        self.kept_bytes += len(kept)
+        if len(kept) < len(data):
+            self.cut = True
+        last = self.events[-1] if self.events else None
+        if (
+            kind in ("tx", "rx")
+            and last is not None
+            and last.kind == kind
+            and last.conn == conn
+            and last.peer == peer
+            and (len(self.events) >= self.max_events or (not kept and not last.data))
+        ):
+            # Merge into the previous transfer: keeps the log bounded for long streams.
+            self.events[-1] = WireEvent(
+                last.t,
+                conn,
+                kind,
+                last.data + kept,
+                last.length + len(data),
+                peer,
+                "merged" if not last.note else last.note,
+            )
+            return
+        if len(self.events) >= self.max_events and kind in ("tx", "rx"):
+            self.cut = True
+        self.events.append(WireEvent(t, conn, kind, kept, len(data), peer, note))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cut_at_bytes": self.max_bytes,
+            "cut": self.cut,
+            "total_tx": self.total["tx"],
+            "total_rx": self.total["rx"],
+            "events": [e.to_dict() for e in self.events],
+        }
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What came back on a stream, and how the stream ended."""
+
+    received: bytes
+    end: End
+    elapsed: float
+    detail: str = ""
+
+    def describe(self, *, limit: int = 48) -> str:
+        shown = self.received[:limit]
+        more = "..." if len(self.received) > limit else ""
+        got = f"{len(self.received)} bytes {shown!r}{more}" if self.received else "no bytes"
+        extra = f" ({self.detail})" if self.detail else ""
+        return f"{got}, then {self.end.describe()} after {self.elapsed:.3f} s{extra}"
+
+
+@dataclass(frozen=True)
+class Datagram:
+    data: bytes
+    source: tuple[str, int]
+
+
+def _fmt(addr: Any) -> str:
+    if isinstance(addr, tuple) and len(addr) >= 2:
+        host, port = addr[0], addr[1]
+        return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+    return str(addr)
+
+
+class TcpConnection:
+    """A recording TCP client connection. Use :meth:`Wire.connect` to make one."""
+
+    def __init__(self, sock: socket.socket, conn_id: int, log: WireLog, timeout: float) -> None:
+        self.sock = sock
+        self.id = conn_id
+        self.log = log
+        self.timeout = timeout
+        self._inbox = bytearray()
+        self.end: End | None = None  # set once the peer closed or reset
+        self.closed = False
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(sock, selectors.EVENT_READ)
+
+    # -- receiving -------------------------------------------------------------
+
+    def _pull(self) -> int:
+        """Read whatever is ready into the inbox; returns the number of bytes read."""
+        if self.end is not None:
+            return 0
+        try:
+            data = self.sock.recv(_CHUNK)
+        except BlockingIOError:
+            return 0
+        except ConnectionResetError:
+            self.end = End.RST
+            self.log.record(self.id, "rst")
+            return 0
+        except OSError as exc:
+            self.end = End.RST
+            self.log.record(self.id, "rst", note=f"{errno.errorcode.get(exc.errno or 0, exc)}")
+            return 0
+        if not data:
+            self.end = End.FIN
+            self.log.record(self.id, "fin")
+            return 0
+        self._inbox += data
+        self.log.record(self.id, "rx", data)
+        return len(data)
+
+    def receive(
+        self,
+        size: int | None = None,
+        *,
+        until: Callable[[bytes], bool] | None = None,
+        timeout: float | None = None,
+    ) -> Observation:
+        """Read until ``size`` bytes, ``until(received)`` holds, the peer closes, or silence.
+
+        With neither ``size`` nor ``until``, reads until the peer closes or falls silent.
+        The timeout restarts whenever bytes arrive. What is returned is consumed.
+        """
+        wait = self.timeout if timeout is None else timeout
+        started = time.monotonic()
+        deadline = started + wait
+
+        def satisfied() -> bool:
+            if size is not None and len(self._inbox) >= size:
+                return True
+            return until is not None and until(bytes(self._inbox))
+
+        end: End | None = None
+        while not satisfied():
+            if self.end is not None:
+                end = self.end
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                end = End.TIMEOUT
+                self.log.record(self.id, "timeout", note=f"nothing for {wait:g} s")
+                break
+            if self._selector.select(remaining) and self._pull():
+                deadline = time.monotonic() + wait
+        if end is None:
+            end = End.OPEN
+        if size is not None and end is End.OPEN:
+            received, self._inbox = bytes(self._inbox[:size]), self._inbox[size:]
+        else:
+            received, self._inbox = bytes(self._inbox), bytearray()
+        return Observation(received, end, time.monotonic() - started)
+
+    def events_until_closed(self, *, timeout: float | None = None) -> Observation:
+        """Everything the peer sends until it closes, resets, or falls silent."""
+        return self.receive(timeout=timeout)
+
+    # -- sending ---------------------------------------------------------------
+
+    def send(self, data: bytes) -> int:
+        """Send all of ``data`` while draining what comes back; returns the bytes sent.
+
+        If the peer stops reading for the timeout (our send buffer stays full), the
+        stall is logged and the rest is not sent: the check then sees a short echo.
+        """
+        view = memoryview(data)
+        sent = 0
+        deadline = time.monotonic() + self.timeout
+        self._selector.modify(self.sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
+        try:
+            while sent < len(data):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self.log.record(
+                        self.id,
+                        "timeout",
+                        note=f"send stalled for {self.timeout:g} s with {len(data) - sent}"
+                        " bytes unsent (the peer stopped reading)",
+                    )
+                    break
+                for _key, mask in self._selector.select(remaining):
+                    if mask & selectors.EVENT_READ:
+                        self._pull()
+                    if mask & selectors.EVENT_WRITE:
+                        try:
+                            n = self.sock.send(view[sent : sent + _CHUNK])
+                        except BlockingIOError:
+                            continue
+                        except (BrokenPipeError, ConnectionResetError):
+                            if self.end is None:
+                                self.end = End.RST
+                                self.log.record(self.id, "rst", note="while sending")
+                            return sent
+                        self.log.record(self.id, "tx", bytes(view[sent : sent + n]))
+                        sent += n
+                        deadline = time.monotonic() + self.timeout
+                if self.end is End.RST:
+                    break
+        finally:
+            self._selector.modify(self.sock, selectors.EVENT_READ)
+        return sent
+
+    def send_chunks(self, chunks: Iterable[bytes], *, pause: float = 0.0) -> int:
+        """Send each chunk as its own write (TCP_NODELAY is on), optionally pausing between."""
+        total = 0
+        for chunk in chunks:
+            n = self.send(chunk)
+            total += n
+            if n < len(chunk) or self.end is not None:
+                break
+            if pause:
+                time.sleep(pause)
+        return total
+
+    def exchange(self, data: bytes, *, chunks: Iterable[bytes] | None = None) -> Observation:
+        """Send ``data`` (as ``chunks`` when given) and read back as many bytes."""
+        if chunks is None:
+            self.send(data)
+        else:
+            self.send_chunks(chunks)
+        return self.receive(len(data))
+
+    # -- closing ---------------------------------------------------------------
+
+    def shutdown_write(self) -> None:
+        """Half-close: send FIN, keep reading."""
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+            self.log.record(self.id, "shutdown", note="we sent FIN")
+        except OSError as exc:
+            self.log.record(self.id, "note", note=f"shutdown failed: {exc}")
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._selector.close()
+        self.sock.close()
+        self.log.record(self.id, "close")
+
+    def reset(self) -> None:
+        """Abort with RST (SO_LINGER 0): what a crashing client looks like to a server."""
+        if self.closed:
+            return
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.closed = True
+        self._selector.close()
+        self.sock.close()
+        self.log.record(self.id, "abort", note="we reset the connection (SO_LINGER 0)")
+
+
+class UdpEndpoint:
+    """A recording UDP socket, unconnected, so the source of every reply is seen."""
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        conn_id: int,
+        log: WireLog,
+        timeout: float,
+        target: tuple[str, int],
+    ) -> None:
+        self.sock = sock
+        self.id = conn_id
+        self.log = log
+        self.timeout = timeout
+        self.target = target
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendto(data, self.target)
+        self.log.record(self.id, "tx", data, peer=_fmt(self.target))
+
+    def receive(self, *, timeout: float | None = None) -> Datagram | None:
+        """The next datagram, or None after the timeout (logged as an event)."""
+        wait = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + wait
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.log.record(self.id, "timeout", note=f"no datagram for {wait:g} s")
+                return None
+            self.sock.settimeout(remaining)
+            try:
+                data, source = self.sock.recvfrom(65536)
+            except TimeoutError:
+                continue
+            except ConnectionRefusedError:
+                # An ICMP port unreachable from an earlier send: an observed event.
+                self.log.record(self.id, "refused", note="ICMP port unreachable")
+                continue
+            self.log.record(self.id, "rx", data, peer=_fmt(source))
+            return Datagram(data, (source[0], source[1]))
+
+    def receive_all(self, window: float) -> list[Datagram]:
+        """Every datagram that arrives within ``window`` seconds."""
+        got: list[Datagram] = []
+        deadline = time.monotonic() + window
+        while (remaining := deadline - time.monotonic()) > 0:
+            datagram = self.receive(timeout=remaining)
+            if datagram is None:
+                break
+            got.append(datagram)
+        return got
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@dataclass
+class Wire:
+    """The recording clients of one check; everything they do goes to one log."""
+
+    timeout: float = 2.0
+    log: WireLog = field(default_factory=WireLog)
+    _sockets: list[TcpConnection | UdpEndpoint] = field(default_factory=list)
+    _next_id: int = 1
+
+    def _new_id(self) -> int:
+        n = self._next_id
+        self._next_id += 1
+        return n
+
+    def connect(self, target: Target, *, timeout: float | None = None) -> TcpConnection:
+        """Open a TCP connection to ``target``.
+
+        Refusal is the target's doing (it was alive when the check began), so it is a
+        :class:`ConformanceFailure`; the plugin's liveness probe turns an already-dead
+        target into ``error`` before the check starts.
+        """
+        wait = self.timeout if timeout is None else timeout
+        conn_id = self._new_id()
+        host, port = target.address
+        started = time.monotonic()
+        try:
+            sock = socket.create_connection((host, port), timeout=wait)
+        except (ConnectionRefusedError, TimeoutError, OSError) as exc:
+            kind = "refused" if isinstance(exc, ConnectionRefusedError) else "timeout"
+            self.log.record(conn_id, kind, peer=_fmt((host, port)), note=str(exc))
+            raise ConformanceFailure(
+                "the connection accepted",
+                f"connect to {target.url} failed after {time.monotonic() - started:.3f} s: {exc}",
+            ) from None
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.log.record(
+            conn_id,
+            "connect",
+            peer=_fmt(sock.getpeername()),
+            note=f"from {_fmt(sock.getsockname())}",
+        )
+        conn = TcpConnection(sock, conn_id, self.log, self.timeout)
+        self._sockets.append(conn)
+        return conn
+
+    def udp(self, target: Target) -> UdpEndpoint:
+        """An unconnected UDP socket that sends to ``target``."""
+        host, port = target.address
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+        family, _, _, _, sockaddr = infos[0]
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
+        endpoint = UdpEndpoint(
+            sock, self._new_id(), self.log, self.timeout, (str(sockaddr[0]), int(sockaddr[1]))
+        )
+        self._sockets.append(endpoint)
+        return endpoint
+
+    def close_all(self) -> None:
+        for sock in self._sockets:
+            sock.close()
+        self._sockets.clear()
+
+    def __iter__(self) -> Iterator[TcpConnection | UdpEndpoint]:
+        return iter(self._sockets)
