@@ -1,0 +1,1 @@
+"""Reference implementations: sans-IO protocol cores with thin asyncio shells."""

@@ -1,0 +1,123 @@
+"""``python -m reference_impls serve PROTOCOL``: run a reference implementation.
+
+Prints ``listening <scheme> <host> <port>`` per listener once all are bound, then
+serves until SIGINT or SIGTERM and exits 0. Usage errors exit 2, bind failures 1,
+each as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import NoReturn
+
+from reference_impls._shell import Listen, ListenError, Server, parse_listen, serve_until_signal
+from reference_impls.daytime import server as daytime
+from reference_impls.echo import server as echo
+
+__all__ = ["PROTOCOLS", "ServeOptions", "main"]
+
+PROG = "python -m reference_impls"
+DEFAULT_HOST_PORT = "127.0.0.1:0"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """Options of ``serve`` that a protocol's start function may use."""
+
+    idle_timeout: float | None = None
+
+
+Start = Callable[[Listen, ServeOptions], Awaitable[Server]]
+
+#: Every protocol ``serve`` knows: name -> start. A new protocol is one more line.
+PROTOCOLS: dict[str, Start] = {
+    "daytime": lambda listen, o: daytime.start(listen, linger=o.idle_timeout or daytime.LINGER),
+    "echo": lambda listen, o: echo.start(listen, idle_timeout=o.idle_timeout),
+}
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints usage plus the error and exits; the contract is one line, status 2.
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(message)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected positive seconds, e.g. 30, got {text!r}")
+    return value
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog=PROG, description="Run a reference implementation.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="serve a protocol until SIGINT or SIGTERM",
+        description="Serve a protocol until SIGINT or SIGTERM. Prints "
+        "'listening <scheme> <host> <port>' per listener once all are bound.",
+    )
+    serve.add_argument("protocol", choices=sorted(PROTOCOLS), help="the protocol to serve")
+    serve.add_argument(
+        "--listen",
+        action="append",
+        default=[],
+        metavar="[tcp://|udp://]HOST:PORT",
+        help=f"address to listen on; repeat for several (default {DEFAULT_HOST_PORT}, TCP)",
+    )
+    serve.add_argument(
+        "--udp", action="store_true", help="--listen values without a scheme are UDP"
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=_seconds,
+        default=None,
+        metavar="S",
+        help="echo: close a TCP connection idle this long (default: never); daytime: wait "
+        f"this long after the quote for the client to close (default {daytime.LINGER:g})",
+    )
+    return parser
+
+
+async def _serve(protocol: str, listens: list[Listen], options: ServeOptions) -> None:
+    start = PROTOCOLS[protocol]
+    await serve_until_signal(listens, lambda listen: start(listen, options))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+        default_scheme = "udp" if args.udp else "tcp"
+        listens = [
+            parse_listen(text, default_scheme=default_scheme)
+            for text in (args.listen or [DEFAULT_HOST_PORT])
+        ]
+    except (_UsageError, ValueError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    try:
+        asyncio.run(_serve(args.protocol, listens, ServeOptions(args.idle_timeout)))
+    except ListenError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
