@@ -1,0 +1,1 @@
+"""Interop tests: wirecert against independent implementations (xinetd, Go)."""
