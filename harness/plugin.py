@@ -318,6 +318,7 @@ def pytest_collection_modifyitems(
             keep.append(item)
             continue
         requirement, scheme, suite = _declared(item, state)
+        state.registry.add(requirement, item.nodeid)
         if state.settings.spec:
             prefixes = [p for p in state.settings.spec if requirement.id.startswith(p)]
             if not prefixes:
@@ -327,7 +328,6 @@ def pytest_collection_modifyitems(
         if suite.name not in state.selected:
             # Selected by a path the argument analysis did not see (e.g. --pyargs).
             state.selected.add(suite.name)
-        state.registry.add(requirement, item.nodeid)
         item.stash[_REQUIREMENT] = requirement
         item.stash[_SCHEME] = scheme
         item.user_properties.append(("requirement", requirement.id))
@@ -358,6 +358,13 @@ def pytest_collection_modifyitems(
             f"--spec {unmatched[0]!r} matches no requirement id; ids in the selected suites "
             f"start with {', '.join(known) or 'nothing (no suite selected)'}"
         )
+    if state.deselected and not any(_REQUIREMENT in item.stash for item in keep):
+        # Every selected check needs a transport no target covers: say which to add.
+        needs = ", ".join(
+            f"--target {what.split(' over ')[0]}={what.split(' over ')[1]}://HOST"
+            for what in sorted(state.deselected)
+        )
+        raise pytest.UsageError(f"nothing to check: the selected checks need {needs}")
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
