@@ -33,8 +33,10 @@ def _run(argv: list[str]) -> int:
     while argv and not argv[0].startswith("-"):
         name = argv.pop(0)
         if name not in suites:
-            print(f"wirecert run: no suite called {name!r}; suites are: "
-                  f"{', '.join(sorted(suites))}", file=sys.stderr)
+            print(
+                f"wirecert run: no suite called {name!r}; suites are: {', '.join(sorted(suites))}",
+                file=sys.stderr,
+            )
             return 2
         names.append(name)
     root = suites_dir()
@@ -60,8 +62,11 @@ def _report(argv: list[str]) -> int:
         description="Re-render a certificate from its JSON. Without --format, rewrites "
         "certificate.html and certificate.md beside the JSON.",
     )
-    parser.add_argument("certificate", type=Path,
-                        help="a certificate.json, or a run directory such as reports/latest")
+    parser.add_argument(
+        "certificate",
+        type=Path,
+        help="a certificate.json, or a run directory such as reports/latest",
+    )
     parser.add_argument("--format", choices=FORMATS, help="render one format")
     parser.add_argument("-o", "--out", type=Path, help="where to write it (default: stdout)")
     args = parser.parse_args(argv)

@@ -73,7 +73,12 @@ def verify(
     acceptable = [f"{expected}, then {end.describe()}" for end in _ordered(then)]
     if isinstance(received, bytes):
         ok_bytes = observed.received == received
-        why = "" if ok_bytes else describe_difference(received, observed.received)
+        # With nothing received, "no bytes" already says it all.
+        why = (
+            ""
+            if ok_bytes or not observed.received
+            else describe_difference(received, observed.received)
+        )
     elif received is not None:
         ok_bytes, why = received(observed.received), ""
     else:

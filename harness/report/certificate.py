@@ -87,7 +87,7 @@ def build_certificate(
         decisive = next(c for c in cases if Outcome(c["outcome"]) is outcome)
         entry.update(
             outcome=outcome.value,
-            title=decisive["title"].split("[", 1)[0],
+            title=_title(entry["id"], cases),
             expected=decisive["expected"],
             actual=decisive["actual"],
             duration_ms=round(sum(c["duration_ms"] for c in cases), 3),
@@ -149,6 +149,12 @@ def build_certificate(
         "summary": summary,
         "requirements": ordered,
     }
+
+
+def _title(rid: str, cases: list[dict[str, Any]]) -> str:
+    """The checks' common name, or the requirement's slug when several checks serve it."""
+    names = {case["title"].split("[", 1)[0] for case in cases}
+    return names.pop() if len(names) == 1 else rid.rsplit("/", 1)[1].replace("-", " ")
 
 
 _MARKUP: dict[str, dict[str, bool]] = {
