@@ -53,28 +53,35 @@ MISTAKES = [
     (["suites/echo", "--target", "127.0.0.1:99999"], "is not a number from 1 to 65535"),
     (["suites/echo", "--target", "127.0.0.1:0"], "is not a number from 1 to 65535"),
     (["suites/echo", "--target", "gopher://host"], "unknown scheme 'gopher'; use one of tcp://"),
-    (["suites/echo", "--target", "echo=icmp://127.0.0.1"],
-     "the echo suite does not take icmp://; write tcp://HOST[:7] or udp://HOST[:7]"),
+    (
+        ["suites/echo", "--target", "echo=icmp://127.0.0.1"],
+        "the echo suite does not take icmp://; write tcp://HOST[:7] or udp://HOST[:7]",
+    ),
     (["suites/echo", "--target", "http://127.0.0.1:80"], "does not take http://"),
     (["suites/echo", "--target", "nosuch=127.0.0.1:7"], "no suite is called 'nosuch'"),
     (["suites/echo", "--target", "daytime=127.0.0.1:13"], "add suites/daytime to the paths"),
     (["suites/echo", "--target", "::1"], "write IPv6 addresses in brackets"),
-    (["suites/echo", "--target", "echo=127.0.0.1:7", "--target", "echo=127.0.0.1:8"],
-     "already has a tcp:// target"),
-    (["suites/echo", "--profile", "fast"],
-     "invalid --profile 'fast' from --profile: choose one of quick, ci, thorough"),
+    (
+        ["suites/echo", "--target", "echo=127.0.0.1:7", "--target", "echo=127.0.0.1:8"],
+        "already has a tcp:// target",
+    ),
+    (
+        ["suites/echo", "--profile", "fast"],
+        "invalid --profile 'fast' from --profile: choose one of quick, ci, thorough",
+    ),
     (["suites/echo", "--timeout", "0"], "invalid --timeout"),
-    (["suites/echo", "--spec", "echo/rfc999"],
-     "--spec 'echo/rfc999' matches no requirement id; ids in the selected suites start with "
-     "echo/rfc862/"),
+    (
+        ["suites/echo", "--spec", "echo/rfc999"],
+        "--spec 'echo/rfc999' matches no requirement id; ids in the selected suites start with "
+        "echo/rfc862/",
+    ),
     (["suites/echo", "--ca", "/nonexistent/ca.pem"], "invalid --ca '/nonexistent/ca.pem'"),
     (["suites/echo", "--echo-udp-max-datagram", "70000"], "from 1 to 65507"),
     (["tests/test_targets.py", "--target", "127.0.0.1:7"], "--target needs a suite to run"),
 ]
 
 
-@pytest.mark.parametrize(("args", "message"), MISTAKES,
-                         ids=[" ".join(a[1:]) for a, _ in MISTAKES])
+@pytest.mark.parametrize(("args", "message"), MISTAKES, ids=[" ".join(a[1:]) for a, _ in MISTAKES])
 def test_a_user_mistake_is_one_line_saying_what_to_type(
     pytester: pytest.Pytester, args: list[str], message: str
 ) -> None:
@@ -93,18 +100,26 @@ def test_an_unreachable_target_is_a_usage_error(pytester: pytest.Pytester) -> No
         port = probe.getsockname()[1]
     result = run(pytester, str(SUITES / "echo"), "--target", f"127.0.0.1:{port}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([
-        f"ERROR: cannot reach the echo target tcp://127.0.0.1:{port}: connection refused. "
-        "Check the host and port, or leave out --target*"
-    ])
+    result.stderr.fnmatch_lines(
+        [
+            f"ERROR: cannot reach the echo target tcp://127.0.0.1:{port}: connection refused. "
+            "Check the host and port, or leave out --target*"
+        ]
+    )
 
 
 def test_nothing_to_check_names_the_target_to_add(
     pytester: pytest.Pytester, echo_reference: EmbeddedReference
 ) -> None:
     tcp = echo_reference.endpoints["tcp"]
-    result = run(pytester, str(SUITES / "echo"), "--spec", "echo/rfc862/udp",
-                 "--target", f"127.0.0.1:{tcp.port}")
+    result = run(
+        pytester,
+        str(SUITES / "echo"),
+        "--spec",
+        "echo/rfc862/udp",
+        "--target",
+        f"127.0.0.1:{tcp.port}",
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: nothing to check: *--target echo=udp://HOST*"])
 
@@ -112,8 +127,9 @@ def test_nothing_to_check_names_the_target_to_add(
 # -- where option values come from ------------------------------------------------------
 
 
-def test_a_bad_value_names_its_source(pytester: pytest.Pytester,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_value_names_its_source(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("WIRECERT_PROFILE", "fast")
     result = run(pytester, str(SUITES / "echo"))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -129,16 +145,37 @@ def test_command_line_beats_environment_beats_ini(
 ) -> None:
     ini = pytester.makeini("[pytest]\nwirecert_profile = thorough\nwirecert_timeout = 3\n")
     monkeypatch.setenv("WIRECERT_PROFILE", "ci")
-    result = run(pytester, str(SUITES / "daytime"), "-c", str(ini), "--rootdir", str(ROOT),
-                 "--profile", "quick", "--spec", "daytime/rfc867/udp/printable-ascii",
-                 "--report-dir", str(tmp_path))
+    result = run(
+        pytester,
+        str(SUITES / "daytime"),
+        "-c",
+        str(ini),
+        "--rootdir",
+        str(ROOT),
+        "--profile",
+        "quick",
+        "--spec",
+        "daytime/rfc867/udp/printable-ascii",
+        "--report-dir",
+        str(tmp_path),
+    )
     assert result.ret == 0
     options = certificate(tmp_path)["options"]
     assert options["profile"] == "quick"  # command line over environment and ini
     assert options["timeout_s"] == 3.0  # ini, as nothing else set it
     monkeypatch.setenv("WIRECERT_TIMEOUT", "4")
-    run(pytester, str(SUITES / "daytime"), "-c", str(ini), "--rootdir", str(ROOT),
-        "--spec", "daytime/rfc867/udp/printable-ascii", "--report-dir", str(tmp_path))
+    run(
+        pytester,
+        str(SUITES / "daytime"),
+        "-c",
+        str(ini),
+        "--rootdir",
+        str(ROOT),
+        "--spec",
+        "daytime/rfc867/udp/printable-ascii",
+        "--report-dir",
+        str(tmp_path),
+    )
     options = certificate(tmp_path)["options"]
     assert (options["profile"], options["timeout_s"]) == ("ci", 4.0)  # environment over ini
 
@@ -150,8 +187,9 @@ def test_a_run_writes_the_certificate_and_ends_with_the_verdict(
     pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
     junit = tmp_path / "junit.xml"
-    result = run(pytester, str(SUITES / "daytime"), "--report-dir", str(tmp_path),
-                 f"--junitxml={junit}")
+    result = run(
+        pytester, str(SUITES / "daytime"), "--report-dir", str(tmp_path), f"--junitxml={junit}"
+    )
     assert result.ret == 0
     cert = certificate(tmp_path)
     run_dir = tmp_path / cert["run_id"]
@@ -159,8 +197,10 @@ def test_a_run_writes_the_certificate_and_ends_with_the_verdict(
     for name in ("certificate.json", "certificate.html", "certificate.md"):
         assert (run_dir / name).stat().st_size > 0
     assert cert["verdict"] == "CONFORMANT"
-    assert set(outcomes(cert)) >= {"daytime/rfc867/tcp/sends-without-input",
-                                   "daytime/rfc867/udp/any-datagram-answered"}
+    assert set(outcomes(cert)) >= {
+        "daytime/rfc867/tcp/sends-without-input",
+        "daytime/rfc867/udp/any-datagram-answered",
+    }
     assert outcomes(cert)["daytime/rfc867/tcp/syntax"] == "info"
     assert cert["targets"]["daytime"][0]["embedded"] is True
     for field in ("tool", "run_id", "started", "duration_s", "command", "summary"):
@@ -168,8 +208,9 @@ def test_a_run_writes_the_certificate_and_ends_with_the_verdict(
     for record in cert["requirements"]:
         assert record["wirelog"]["events"], record["id"]
         assert record["quote"] and record["ref"] and record["reproduce"].startswith("pytest ")
-    result.stdout.fnmatch_lines(["*wirecert: requirements by level*", "MUST (*): * pass",
-                                 "MAY (1): 1 info"])
+    result.stdout.fnmatch_lines(
+        ["*wirecert: requirements by level*", "MUST (*): * pass", "MAY (1): 1 info"]
+    )
     assert result.outlines[-1].startswith("wirecert verdict: CONFORMANT  certificate: ")
     cases = list(ET.parse(junit).iter("testcase"))
     assert cases and all(case.get("name") for case in cases)
@@ -184,17 +225,34 @@ def test_targets_only_cover_their_schemes(
 ) -> None:
     """A tcp:// target leaves the UDP checks out, and the certificate says so."""
     tcp = echo_reference.endpoints["tcp"]
-    result = run(pytester, str(SUITES / "echo"), "--target", f"127.0.0.1:{tcp.port}",
-                 "--profile", "quick", "--report-dir", str(tmp_path))
+    result = run(
+        pytester,
+        str(SUITES / "echo"),
+        "--target",
+        f"127.0.0.1:{tcp.port}",
+        "--profile",
+        "quick",
+        "--report-dir",
+        str(tmp_path),
+    )
     assert result.ret == 0, result.stdout.str()
     cert = certificate(tmp_path)
     assert cert["verdict"] == "CONFORMANT"
     assert all(rid.startswith("echo/rfc862/tcp/") for rid in outcomes(cert))
-    assert cert["not_assessed"] == [{"what": "echo over udp", "checks": 7,
-                                     "reason": "no target for udp:// was given"}]
-    assert cert["targets"]["echo"] == [{
-        "suite": "echo", "scheme": "tcp", "host": "127.0.0.1", "port": tcp.port, "path": "",
-        "embedded": False, "url": f"tcp://127.0.0.1:{tcp.port}"}]
+    assert cert["not_assessed"] == [
+        {"what": "echo over udp", "checks": 7, "reason": "no target for udp:// was given"}
+    ]
+    assert cert["targets"]["echo"] == [
+        {
+            "suite": "echo",
+            "scheme": "tcp",
+            "host": "127.0.0.1",
+            "port": tcp.port,
+            "path": "",
+            "embedded": False,
+            "url": f"tcp://127.0.0.1:{tcp.port}",
+        }
+    ]
     record = next(r for r in cert["requirements"] if r["id"] == "echo/rfc862/tcp/data-returned")
     assert f"--target echo=tcp://127.0.0.1:{tcp.port}" in record["reproduce"]
     result.stdout.fnmatch_lines(["not assessed: echo over udp (7 checks)*"])
@@ -204,12 +262,23 @@ def test_a_suite_without_a_target_is_skipped_not_run_against_the_reference(
     pytester: pytest.Pytester, echo_reference: EmbeddedReference, tmp_path: Path
 ) -> None:
     udp = echo_reference.endpoints["udp"]
-    result = run(pytester, str(SUITES), "--target", f"echo=udp://127.0.0.1:{udp.port}",
-                 "--spec", "echo/rfc862/udp/reply-from-target-address",
-                 "--spec", "daytime/rfc867/udp/printable-ascii", "--report-dir", str(tmp_path))
+    result = run(
+        pytester,
+        str(SUITES),
+        "--target",
+        f"echo=udp://127.0.0.1:{udp.port}",
+        "--spec",
+        "echo/rfc862/udp/reply-from-target-address",
+        "--spec",
+        "daytime/rfc867/udp/printable-ascii",
+        "--report-dir",
+        str(tmp_path),
+    )
     cert = certificate(tmp_path)
-    assert outcomes(cert) == {"echo/rfc862/udp/reply-from-target-address": "pass",
-                              "daytime/rfc867/udp/printable-ascii": "skip"}
+    assert outcomes(cert) == {
+        "echo/rfc862/udp/reply-from-target-address": "pass",
+        "daytime/rfc867/udp/printable-ascii": "skip",
+    }
     skipped = next(r for r in cert["requirements"] if r["outcome"] == "skip")
     assert "no target for the daytime suite" in skipped["actual"]
     assert cert["verdict"] == "INCOMPLETE"
@@ -237,10 +306,19 @@ def test_a_target_that_dies_turns_the_rest_into_errors(
 ) -> None:
     server = _DiesAfterFirstConnection()
     junit = tmp_path / "junit.xml"
-    result = run(pytester, str(SUITES / "echo"), "--target", f"127.0.0.1:{server.port}",
-                 "--spec", "echo/rfc862/tcp/connection-stays-open",
-                 "--spec", "echo/rfc862/tcp/survives-client-reset",
-                 "--report-dir", str(tmp_path), f"--junitxml={junit}")
+    result = run(
+        pytester,
+        str(SUITES / "echo"),
+        "--target",
+        f"127.0.0.1:{server.port}",
+        "--spec",
+        "echo/rfc862/tcp/connection-stays-open",
+        "--spec",
+        "echo/rfc862/tcp/survives-client-reset",
+        "--report-dir",
+        str(tmp_path),
+        f"--junitxml={junit}",
+    )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     cert = certificate(tmp_path)
     assert set(outcomes(cert).values()) == {"error"}
@@ -260,13 +338,15 @@ def test_xdist_gives_the_same_verdicts(pytester: pytest.Pytester, tmp_path: Path
     assert outcomes(one) == outcomes(two)
     assert one["verdict"] == two["verdict"] == "CONFORMANT"
     assert [len(r["cases"]) for r in one["requirements"]] == [
-        len(r["cases"]) for r in two["requirements"]]
+        len(r["cases"]) for r in two["requirements"]
+    ]
 
 
 def test_the_plugin_stays_out_of_runs_without_suites(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_plain():\n    assert True\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--report-dir",
-                                           str(pytester.path / "reports"))
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--report-dir", str(pytester.path / "reports")
+    )
     assert result.ret == 0
     assert not (pytester.path / "reports").exists()
     assert "wirecert verdict" not in result.stdout.str()
