@@ -540,7 +540,10 @@ def _record(
     chosen = ext or (
         state.embedded[suite.name].endpoints.get(scheme) if suite.name in state.embedded else None
     )
-    notes = [str(n) for n in getattr(exc, "__notes__", []) or []] if exc is not None else []
+    # Hypothesis notes the falsifying example on the exception it re-raises (inside a
+    # group when it found several distinct failures).
+    noted = [e for e in (exc, failure) if e is not None]
+    notes = [str(n) for e in dict.fromkeys(noted) for n in getattr(e, "__notes__", None) or []]
     return {
         "nodeid": item.nodeid,
         "requirement": requirement.to_dict(),

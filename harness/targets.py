@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "SCHEMES",
@@ -61,6 +62,11 @@ class Target:
     suite: str | None = None
     embedded: bool = False
     raw: str = ""
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Short in Hypothesis's falsifying examples, which print every argument."""
+        kind = "embedded " if self.embedded else ""
+        printer.text(f"<{kind}target {self.url}>")
 
     @property
     def address(self) -> tuple[str, int]:

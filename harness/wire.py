@@ -415,9 +415,13 @@ class Wire:
     """The recording clients of one check; everything they do goes to one log."""
 
     timeout: float = 2.0
-    log: WireLog = field(default_factory=WireLog)
-    _sockets: list[TcpConnection | UdpEndpoint] = field(default_factory=list)
-    _next_id: int = 1
+    log: WireLog = field(default_factory=WireLog, repr=False)
+    _sockets: list[TcpConnection | UdpEndpoint] = field(default_factory=list, repr=False)
+    _next_id: int = field(default=1, repr=False)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Short in Hypothesis's falsifying examples, which print every argument."""
+        printer.text(f"Wire(timeout={self.timeout:g})")
 
     def _new_id(self) -> int:
         n = self._next_id
