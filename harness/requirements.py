@@ -69,7 +69,7 @@ def requirement_from_marker(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Re
             f"args={args!r} keywords={sorted(kwargs)}"
         )
     (rid,) = args
-    if not isinstance(rid, str) or not _ID.match(rid):
+    if not isinstance(rid, str) or not _ID.fullmatch(rid):
         raise RequirementError(
             f"requirement id {rid!r} must look like <suite>/<spec>/<section>/<slug>"
         )

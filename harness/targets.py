@@ -128,7 +128,8 @@ def parse_target(text: str) -> Target:
         text, path = text[:slash], text[slash:]
     host, port = _split_host_port(text, raw, example)
     if scheme == "icmp" and port is not None:
-        raise TargetSyntaxError(f"--target {raw!r}: icmp has no ports; write icmp://{host}")
+        shown = f"[{host}]" if ":" in host else host
+        raise TargetSyntaxError(f"--target {raw!r}: icmp has no ports; write icmp://{shown}")
     if scheme in ("tcp", "udp", "tls", "icmp") and path:
         raise TargetSyntaxError(f"--target {raw!r}: {scheme}:// takes no path; remove {path!r}")
     return Target(scheme=scheme, host=host, port=port, path=path, suite=suite, raw=raw)
@@ -162,7 +163,7 @@ def _split_host_port(text: str, raw: str, example: str) -> tuple[str, int | None
         raise TargetSyntaxError(f"--target {raw!r}: {host!r} is not a host name or IP address")
     if port_text is None:
         return host, None
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= 65535:
         raise TargetSyntaxError(
             f"--target {raw!r}: port {port_text!r} is not a number from 1 to 65535"
         )

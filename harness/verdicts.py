@@ -43,6 +43,8 @@ class Verdict(enum.Enum):
 
 def outcome_of(level: Level, *, result: str, strict: bool) -> Outcome:
     """``result`` is ``passed``, ``violated`` (an assertion), ``skipped`` or ``broken``."""
+    if result not in ("passed", "violated", "skipped", "broken"):
+        raise ValueError(f"unknown result {result!r}")
     if result == "skipped":
         return Outcome.SKIP
     if result == "broken":
@@ -51,8 +53,6 @@ def outcome_of(level: Level, *, result: str, strict: bool) -> Outcome:
         return Outcome.INFO
     if result == "passed":
         return Outcome.PASS
-    if result != "violated":
-        raise ValueError(f"unknown result {result!r}")
     if level is Level.SHOULD and not strict:
         return Outcome.WARN
     return Outcome.FAIL

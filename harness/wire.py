@@ -98,6 +98,7 @@ class WireLog:
         self.kept_bytes = 0
         self.total = {"tx": 0, "rx": 0}
         self.cut = False
+        self.omitted = 0  #: events counted in the totals but not kept
 
     def record(
         self, conn: int, kind: str, data: bytes = b"", *, peer: str = "", note: str = ""
@@ -111,13 +112,12 @@ class WireLog:
         if len(kept) < len(data):
             self.cut = True
         last = self.events[-1] if self.events else None
+        full = len(self.events) >= self.max_events
         if (
             kind in ("tx", "rx")
             and last is not None
-            and last.kind == kind
-            and last.conn == conn
-            and last.peer == peer
-            and (len(self.events) >= self.max_events or (not kept and not last.data))
+            and (last.kind, last.conn, last.peer) == (kind, conn, peer)
+            and (full or (not kept and not last.data))
         ):
             # Merge into the previous transfer: keeps the log bounded for long streams.
             self.events[-1] = WireEvent(
@@ -127,11 +127,16 @@ class WireLog:
                 last.data + kept,
                 last.length + len(data),
                 peer,
-                "merged" if not last.note else last.note,
+                last.note or "merged",
             )
             return
-        if len(self.events) >= self.max_events and kind in ("tx", "rx"):
+        if full and (kind in ("tx", "rx") or len(self.events) >= 2 * self.max_events):
+            # Past the bound: counted, not kept (an echo stream alternates tx and rx,
+            # so merging alone would not bound it). Closes and resets keep their place
+            # up to twice the bound.
             self.cut = True
+            self.omitted += 1
+            return
         self.events.append(WireEvent(t, conn, kind, kept, len(data), peer, note))
 
     def to_dict(self) -> dict[str, Any]:
@@ -140,6 +145,7 @@ class WireLog:
             "cut": self.cut,
             "total_tx": self.total["tx"],
             "total_rx": self.total["rx"],
+            "omitted_events": self.omitted,
             "events": [e.to_dict() for e in self.events],
         }
 
@@ -441,8 +447,16 @@ class Wire:
         started = time.monotonic()
         try:
             sock = socket.create_connection((host, port), timeout=wait)
-        except (ConnectionRefusedError, TimeoutError, OSError) as exc:
-            kind = "refused" if isinstance(exc, ConnectionRefusedError) else "timeout"
+        except OSError as exc:
+            kind = (
+                "refused"
+                if isinstance(exc, ConnectionRefusedError)
+                else "timeout"
+                if isinstance(exc, TimeoutError)
+                else "rst"
+                if isinstance(exc, ConnectionResetError)
+                else "error"
+            )
             self.log.record(conn_id, kind, peer=_fmt((host, port)), note=str(exc))
             raise ConformanceFailure(
                 "the connection accepted",

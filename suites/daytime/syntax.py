@@ -135,7 +135,7 @@ def recognise(data: bytes) -> Recognised | None:
         match = pattern.fullmatch(text)
         if not match:
             continue
-        stamp = " ".join(match["dt"].replace("T", " ").split())
+        stamp = " ".join(re.sub(r"(?<=\d)T(?=\d)", " ", match["dt"]).split())
         fmt = fmt.replace("T", " ")
         if fmt.startswith("%d %b %Y") and len(stamp.split()[2]) == 2:
             fmt = fmt.replace("%Y", "%y")  # the SMTP form's two-digit year
