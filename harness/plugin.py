@@ -582,6 +582,11 @@ def _reproduce(item: pytest.Item, state: RunState, ext: Target | None, outcome: 
     words = ["pytest", item.nodeid]
     if ext is not None:
         words += ["--target", ext.option()]
+    suite = state.suites[item.stash[_REQUIREMENT].suite]
+    for opt in suite.options:
+        value = state.settings.suite_option(suite.name, opt.name)
+        if value != opt.default:
+            words += [f"--{suite.name}-{opt.name}", str(value)]
     if state.settings.strict_spec:
         words.append("--strict-spec")
     if state.settings.timeout != 2.0:

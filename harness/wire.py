@@ -401,6 +401,21 @@ class UdpEndpoint:
             self.log.record(self.id, "rx", data, peer=_fmt(source))
             return Datagram(data, (source[0], source[1]))
 
+    def ask(self, data: bytes, *, attempts: int = 3) -> tuple[Datagram | None, int]:
+        """Send ``data`` and wait for a reply, sending again after each silence.
+
+        UDP may lose a datagram (and some servers, xinetd among them, throw away
+        requests that queue up while they answer one), so one silence is not yet a
+        verdict. Returns the first reply, or None after ``attempts`` sends each met by
+        silence, and how many sends it took.
+        """
+        for attempt in range(1, attempts + 1):
+            self.send(data)
+            got = self.receive()
+            if got is not None:
+                return got, attempt
+        return None, attempts
+
     def receive_all(self, window: float) -> list[Datagram]:
         """Every datagram that arrives within ``window`` seconds."""
         got: list[Datagram] = []

@@ -37,8 +37,8 @@ def _sane(wire: Wire, target: Target, label: str) -> None:
 )
 @pytest.mark.parametrize("first", ["active", "silent"])
 def test_second_client_served_while_first_connected(target: Target, wire: Wire, first: str) -> None:
-    """Keep a first client connected (after an exchange, or silent after half a message),
-    then a second client exchanges a message.
+    """Keep a first client connected (after an exchange, or silent: connected, sending and
+    reading nothing), then a second client exchanges a message.
 
     The counterexamples are a server that serves one connection at a time, and one
     whose accept loop waits for a client's first bytes: a silent client (a dead
