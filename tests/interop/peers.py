@@ -93,12 +93,12 @@ def _go_env(gocache: Path) -> dict[str, str]:
     return env
 
 
-def build_go_peer() -> Path:
-    """Build the Go peer (once per version of its source and of Go) and return its path.
+def build_go_program(source: Path) -> Path:
+    """Build a Go program of the interop tests (once per version of its source and of Go).
 
     The binary lives in ``$XDG_CACHE_HOME/wirecert`` (default ``~/.cache/wirecert``),
-    named after a hash of ``main.go`` and ``go version``, so an edit or a Go upgrade
-    rebuilds it. The build uses GOPATH mode and no module proxy.
+    named after its directory and a hash of its source and ``go version``, so an edit
+    or a Go upgrade rebuilds it. The build uses GOPATH mode and no module proxy.
     """
     go = shutil.which("go")
     if go is None:
@@ -110,8 +110,8 @@ def build_go_peer() -> Path:
     version = subprocess.run(
         [go, "version"], env=env, capture_output=True, text=True, timeout=60, check=True
     ).stdout.strip()
-    digest = hashlib.sha256(GO_PEER_SOURCE.read_bytes() + b"\0" + version.encode())
-    binary = cache / f"echodaytime-{digest.hexdigest()[:16]}"
+    digest = hashlib.sha256(source.read_bytes() + b"\0" + version.encode())
+    binary = cache / f"{source.parent.name}-{digest.hexdigest()[:16]}"
     if binary.is_file() and os.access(binary, os.X_OK):
         return binary
     # Build under a unique name and rename, so concurrent builds (xdist) never see a
@@ -119,8 +119,8 @@ def build_go_peer() -> Path:
     partial = cache / f".{binary.name}.{os.getpid()}.partial"
     try:
         proc = subprocess.run(
-            [go, "build", "-trimpath", "-o", str(partial), str(GO_PEER_SOURCE)],
-            cwd=GO_PEER_SOURCE.parent,
+            [go, "build", "-trimpath", "-o", str(partial), str(source)],
+            cwd=source.parent,
             env=env,
             capture_output=True,
             text=True,
@@ -129,12 +129,17 @@ def build_go_peer() -> Path:
         )
         if proc.returncode != 0:
             raise RuntimeError(
-                f"go build of {GO_PEER_SOURCE} failed ({version}):\n{proc.stdout}{proc.stderr}"
+                f"go build of {source} failed ({version}):\n{proc.stdout}{proc.stderr}"
             )
         os.replace(partial, binary)
     finally:
         partial.unlink(missing_ok=True)
     return binary
+
+
+def build_go_peer() -> Path:
+    """Build the Go daytime/echo peer and return its path."""
+    return build_go_program(GO_PEER_SOURCE)
 
 
 def _read_ready_lines(proc: subprocess.Popen[bytes], count: int, timeout: float) -> list[str]:
