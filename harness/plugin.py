@@ -47,7 +47,7 @@ from harness.targets import (
     TargetSyntaxError,
     parse_target,
 )
-from harness.verdicts import Outcome, Verdict, outcome_of
+from harness.verdicts import Outcome, outcome_of
 from harness.wire import Wire
 
 __all__ = ["CheckContext", "RunState"]
@@ -83,7 +83,6 @@ class RunState:
     embedded_failures: dict[str, str] = field(default_factory=dict)
     records: list[dict[str, Any]] = field(default_factory=list)
     deselected: dict[str, int] = field(default_factory=dict)
-    verdict: Verdict | None = None
     certificate_dir: Path | None = None
 
     def external(self, suite: str) -> dict[str, Target]:
@@ -685,7 +684,6 @@ class _RunHooks:
             not_assessed=state.deselected,
             seed=state.seed,
         )
-        state.verdict = Verdict(self.certificate["verdict"])
         state.certificate_dir = write_certificate(self.certificate, state.settings.report_dir)
         xmlpath = self.config.getoption("xmlpath", default=None)
         if xmlpath:
