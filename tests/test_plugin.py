@@ -357,3 +357,71 @@ def test_reports_dir_is_relative_to_where_pytest_runs(pytester: pytest.Pytester)
     assert result.ret == 0
     assert (pytester.path / "reports" / "latest" / "certificate.json").is_file()
     assert os.path.islink(pytester.path / "reports" / "latest")
+
+
+class _HighBitEcho:
+    """Echoes everything but turns bytes >= 0x80 into '?': only generated payloads notice."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._echo, args=(conn,), daemon=True).start()
+        self.sock.close()
+
+    def _echo(self, conn: socket.socket) -> None:
+        conn.settimeout(10)
+        with conn:
+            try:
+                while data := conn.recv(65536):
+                    conn.sendall(bytes(b if b < 0x80 else 0x3F for b in data))
+            except OSError:
+                pass
+
+
+def test_a_fuzz_failure_shows_the_minimal_example_and_replays_from_its_seed(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    server = _HighBitEcho()
+    try:
+        fuzz = str(SUITES / "echo" / "test_rfc862_tcp_echo_fuzz.py")
+        args = [
+            fuzz,
+            "--target",
+            f"127.0.0.1:{server.port}",
+            "--profile",
+            "quick",
+            "--timeout",
+            "1",
+        ]
+        result = run(pytester, *args, "--report-dir", str(tmp_path / "first"))
+        assert result.ret == pytest.ExitCode.TESTS_FAILED
+        record = certificate(tmp_path / "first")["requirements"][0]
+        assert (record["id"], record["outcome"]) == ("echo/rfc862/tcp/data-returned", "fail")
+        (case,) = record["cases"]
+        example = "\n".join(case["notes"])
+        assert "Falsifying example" in example
+        assert "payload=b'\\x80'" in example  # shrunk to the smallest offending byte
+        assert "first difference at offset 0: expected 80, got 3f" in record["actual"]
+        seed = certificate(tmp_path / "first")["options"]["hypothesis_seed"]
+        assert f"--hypothesis-seed={seed}" in record["reproduce"]
+        # The reproduce command's options replay the same failure.
+        replay = run(
+            pytester, *args, f"--hypothesis-seed={seed}", "--report-dir", str(tmp_path / "again")
+        )
+        assert replay.ret == pytest.ExitCode.TESTS_FAILED
+        again = certificate(tmp_path / "again")["requirements"][0]["cases"][0]["notes"]
+        assert "payload=b'\\x80'" in "\n".join(again)
+    finally:
+        server.stop.set()
+        server.thread.join(timeout=5)

@@ -62,6 +62,7 @@ def test_second_client_served_while_first_connected(target: Target, wire: Wire, 
     )
     holder.close()
     second.close()
+    _sane(wire, target, "after")
 
 
 @pytest.mark.requirement(
