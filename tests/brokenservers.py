@@ -38,6 +38,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from reference_impls.daytime.protocol import daytime_text as reference_daytime_text
+
 __all__ = [
     "DAYTIME_FAULTS",
     "ECHO_FAULTS",
@@ -99,31 +101,10 @@ INPUT_WINDOW = 0.5
 #: The receive buffer of the udp/datagram-returned fault.
 SHORT_UDP_BUFFER = 8192
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
 
 def daytime_text(now: datetime | None = None) -> bytes:
-    """RFC 867's example syntax in UTC, e.g. ``Thursday, November 26, 2026 10:37:10-UTC``."""
-    t = (now or datetime.now(UTC)).astimezone(UTC)
-    text = (
-        f"{_WEEKDAYS[t.weekday()]}, {_MONTHS[t.month - 1]} {t.day}, {t.year} "
-        f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}-UTC\r\n"
-    )
-    return text.encode("ascii")
+    """The reference's text (RFC 867's example syntax in UTC) for the good behaviour."""
+    return reference_daytime_text(now or datetime.now(UTC)).encode("ascii")
 
 
 class _ThreadedServer:
