@@ -17,6 +17,7 @@ from typing import NoReturn
 from reference_impls._shell import Listen, ListenError, Server, parse_listen, serve_until_signal
 from reference_impls.daytime import server as daytime
 from reference_impls.echo import server as echo
+from reference_impls.jsonecho import server as jsonecho
 
 __all__ = ["PROTOCOLS", "ServeOptions", "main"]
 
@@ -37,6 +38,7 @@ Start = Callable[[Listen, ServeOptions], Awaitable[Server]]
 PROTOCOLS: dict[str, Start] = {
     "daytime": lambda listen, o: daytime.start(listen, linger=o.idle_timeout or daytime.LINGER),
     "echo": lambda listen, o: echo.start(listen, idle_timeout=o.idle_timeout),
+    "jsonecho": lambda listen, o: jsonecho.start(listen, idle_timeout=o.idle_timeout),
 }
 
 
