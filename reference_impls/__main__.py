@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from reference_impls._shell import Listen, ListenError, Server, parse_listen, se
 from reference_impls.daytime import server as daytime
 from reference_impls.echo import server as echo
 from reference_impls.jsonecho import server as jsonecho
+from reference_impls.simpleftp import server as simpleftp
 
 __all__ = ["PROTOCOLS", "ServeOptions", "main"]
 
@@ -30,6 +32,8 @@ class ServeOptions:
     """Options of ``serve`` that a protocol's start function may use."""
 
     idle_timeout: float | None = None
+    #: simpleftp: the directory to serve (None: a demo tree in a temporary directory)
+    root: str | None = None
 
 
 Start = Callable[[Listen, ServeOptions], Awaitable[Server]]
@@ -39,6 +43,7 @@ PROTOCOLS: dict[str, Start] = {
     "daytime": lambda listen, o: daytime.start(listen, linger=o.idle_timeout or daytime.LINGER),
     "echo": lambda listen, o: echo.start(listen, idle_timeout=o.idle_timeout),
     "jsonecho": lambda listen, o: jsonecho.start(listen, idle_timeout=o.idle_timeout),
+    "simpleftp": lambda listen, o: simpleftp.start(listen, root=o.root),
 }
 
 
@@ -60,6 +65,12 @@ def _seconds(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected positive seconds, e.g. 30, got {text!r}")
     return value
+
+
+def _directory(text: str) -> str:
+    if not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"no such directory: {text!r}")
+    return os.path.abspath(text)
 
 
 def _parser() -> _Parser:
@@ -90,6 +101,13 @@ def _parser() -> _Parser:
         help="echo: close a TCP connection idle this long (default: never); daytime: wait "
         f"this long after the quote for the client to close (default {daytime.LINGER:g})",
     )
+    serve.add_argument(
+        "--root",
+        type=_directory,
+        default=None,
+        metavar="DIR",
+        help="simpleftp: the directory to serve (default: a small demo tree, removed on exit)",
+    )
     return parser
 
 
@@ -114,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
     try:
-        asyncio.run(_serve(args.protocol, listens, ServeOptions(args.idle_timeout)))
+        asyncio.run(_serve(args.protocol, listens, ServeOptions(args.idle_timeout, args.root)))
     except ListenError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
