@@ -90,14 +90,15 @@ class RunState:
 
     def reference_for(self, suite: Suite, scheme: str) -> Target:
         """The embedded reference's endpoint for ``scheme``, started on first use."""
-        if suite.reference is None:
+        protocol = suite.reference_protocol(self.settings.suite_options[suite.name])
+        if protocol is None:
             raise HarnessError(f"the {suite.name} suite has no embedded reference")
         if suite.name in self.embedded_failures:
             raise HarnessError(self.embedded_failures[suite.name])
         ref = self.embedded.get(suite.name)
         if ref is None:
             try:
-                ref = EmbeddedReference(suite.reference, list(suite.schemes), suite=suite.name)
+                ref = EmbeddedReference(protocol, list(suite.schemes), suite=suite.name)
             except EmbeddedReferenceError as exc:
                 # Once is enough: every later check of the suite errors at once.
                 self.embedded_failures[suite.name] = str(exc)

@@ -38,9 +38,15 @@ class Suite:
     title: str
     #: scheme -> well-known port, in the order the suite prefers them
     schemes: Mapping[str, int]
-    #: protocol name for ``python -m reference_impls serve``; None: no embedded reference
-    reference: str | None
+    #: protocol name for ``python -m reference_impls serve``, or a function of the
+    #: suite's option values that names it (a suite for several kinds of service);
+    #: None: no embedded reference
+    reference: str | Callable[[Mapping[str, Any]], str] | None
     options: tuple[SuiteOption, ...] = field(default=())
+
+    def reference_protocol(self, options: Mapping[str, Any]) -> str | None:
+        """The embedded reference's protocol name, given the suite's option values."""
+        return self.reference(options) if callable(self.reference) else self.reference
 
     def forms(self) -> str:
         """The target forms this suite accepts, for error messages."""

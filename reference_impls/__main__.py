@@ -20,6 +20,7 @@ from reference_impls.daytime import server as daytime
 from reference_impls.echo import server as echo
 from reference_impls.jsonecho import server as jsonecho
 from reference_impls.simpleftp import server as simpleftp
+from reference_impls.text import server as texts
 
 __all__ = ["PROTOCOLS", "ServeOptions", "main"]
 
@@ -43,6 +44,9 @@ PROTOCOLS: dict[str, Start] = {
     "daytime": lambda listen, o: daytime.start(listen, linger=o.idle_timeout or daytime.LINGER),
     "echo": lambda listen, o: echo.start(listen, idle_timeout=o.idle_timeout),
     "jsonecho": lambda listen, o: jsonecho.start(listen, idle_timeout=o.idle_timeout),
+    "utf8text": lambda listen, o: texts.start_utf8(listen),
+    "utf16text": lambda listen, o: texts.start_utf16_sender(listen),
+    "utf16echo": lambda listen, o: texts.start_utf16_echo(listen, idle_timeout=o.idle_timeout),
     "simpleftp": lambda listen, o: simpleftp.start(listen, root=o.root),
 }
 
