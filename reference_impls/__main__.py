@@ -18,6 +18,7 @@ from typing import NoReturn
 from reference_impls._shell import Listen, ListenError, Server, parse_listen, serve_until_signal
 from reference_impls.daytime import server as daytime
 from reference_impls.echo import server as echo
+from reference_impls.gobecho import server as gobecho
 from reference_impls.jsonecho import server as jsonecho
 from reference_impls.simpleftp import server as simpleftp
 from reference_impls.text import server as texts
@@ -44,6 +45,7 @@ PROTOCOLS: dict[str, Start] = {
     "daytime": lambda listen, o: daytime.start(listen, linger=o.idle_timeout or daytime.LINGER),
     "echo": lambda listen, o: echo.start(listen, idle_timeout=o.idle_timeout),
     "jsonecho": lambda listen, o: jsonecho.start(listen, idle_timeout=o.idle_timeout),
+    "gobecho": lambda listen, o: gobecho.start(listen, idle_timeout=o.idle_timeout),
     "utf8text": lambda listen, o: texts.start_utf8(listen),
     "utf16text": lambda listen, o: texts.start_utf16_sender(listen),
     "utf16echo": lambda listen, o: texts.start_utf16_echo(listen, idle_timeout=o.idle_timeout),
