@@ -36,6 +36,8 @@ class ServeOptions:
     idle_timeout: float | None = None
     #: simpleftp: the directory to serve (None: a demo tree in a temporary directory)
     root: str | None = None
+    #: jsonecho, gobecho: close after this many replies (the book's servers: 10)
+    rounds: int | None = None
 
 
 Start = Callable[[Listen, ServeOptions], Awaitable[Server]]
@@ -44,8 +46,12 @@ Start = Callable[[Listen, ServeOptions], Awaitable[Server]]
 PROTOCOLS: dict[str, Start] = {
     "daytime": lambda listen, o: daytime.start(listen, linger=o.idle_timeout or daytime.LINGER),
     "echo": lambda listen, o: echo.start(listen, idle_timeout=o.idle_timeout),
-    "jsonecho": lambda listen, o: jsonecho.start(listen, idle_timeout=o.idle_timeout),
-    "gobecho": lambda listen, o: gobecho.start(listen, idle_timeout=o.idle_timeout),
+    "jsonecho": lambda listen, o: jsonecho.start(
+        listen, idle_timeout=o.idle_timeout, rounds=o.rounds
+    ),
+    "gobecho": lambda listen, o: gobecho.start(
+        listen, idle_timeout=o.idle_timeout, rounds=o.rounds
+    ),
     "utf8text": lambda listen, o: texts.start_utf8(listen),
     "utf16text": lambda listen, o: texts.start_utf16_sender(listen),
     "utf16echo": lambda listen, o: texts.start_utf16_echo(listen, idle_timeout=o.idle_timeout),
@@ -77,6 +83,12 @@ def _directory(text: str) -> str:
     if not os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"no such directory: {text!r}")
     return os.path.abspath(text)
+
+
+def _rounds(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of replies, got {text!r}")
+    return int(text)
 
 
 def _parser() -> _Parser:
@@ -114,6 +126,14 @@ def _parser() -> _Parser:
         metavar="DIR",
         help="simpleftp: the directory to serve (default: a small demo tree, removed on exit)",
     )
+    serve.add_argument(
+        "--rounds",
+        type=_rounds,
+        default=None,
+        metavar="N",
+        help="jsonecho, gobecho: close a connection after N replies, as the book's servers "
+        "do after 10 (default: answer until the client closes)",
+    )
     return parser
 
 
@@ -138,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
     try:
-        asyncio.run(_serve(args.protocol, listens, ServeOptions(args.idle_timeout, args.root)))
+        asyncio.run(
+            _serve(args.protocol, listens, ServeOptions(args.idle_timeout, args.root, args.rounds))
+        )
     except ListenError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
