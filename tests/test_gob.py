@@ -7,7 +7,7 @@ was checked against a Go 1.19 decoder, error texts included.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from typing import Annotated, Any, ClassVar
 
 import pytest
@@ -749,3 +749,178 @@ def test_error_offsets_count_from_the_start_of_the_stream() -> None:
     with pytest.raises(RemoteProtocolError) as info:
         dec.next_value()
     assert info.value.offset == len(T_DEF) + 3 * 10 + 4  # just after the bad delta
+
+
+# ----------------------------------------------------------- compiled codecs, fast paths
+
+
+@dataclass
+class Leaf:
+    __gob_name__: ClassVar[str] = "main.Leaf"
+    S: str = ""
+    N: int = 0
+
+
+@dataclass
+class Mixed:
+    """A field of every kind the compiled struct codecs treat on their own."""
+
+    __gob_name__: ClassVar[str] = "main.Mixed"
+    A: int = 0
+    B: Annotated[int, Int8] = 0
+    C: Annotated[int, Uint64] = 0
+    D: bool = False
+    E: str = ""
+    F: list[str] = field(default_factory=list)
+    G: Leaf = field(default_factory=Leaf)
+    H: list[Leaf] = field(default_factory=list)
+    Iface: Any = None
+    J: dict[str, int] = field(default_factory=dict)
+    K: float = 0.0
+    L: Leaf | None = None
+    M: bytes = b""
+    N: Annotated[list[int], ArrayOf(2)] = field(default_factory=lambda: [0, 0])
+
+
+@dataclass
+class MixedFew:
+    """Mixed as another program has it: fewer fields, in another order, one extra."""
+
+    __gob_name__: ClassVar[str] = "main.Mixed"
+    E: str = "not used"
+    A: int = 5
+    H: list[Leaf] = field(default_factory=list)
+    Z: int = 3
+
+
+def _mixed_values(rng: random.Random) -> list[Mixed]:
+    return [
+        Mixed(
+            rng.choice([0, 1, -1, 63, 64, -65, 300, 2**40, -(2**63)]),
+            rng.choice([0, 5, -128, 127]),
+            rng.choice([0, 1, 127, 128, 2**64 - 1]),
+            rng.random() < 0.5,
+            "é" * rng.randrange(140),
+            ["a", "", "bc" * rng.randrange(70)][: rng.randrange(4)],
+            Leaf("in", rng.randrange(-200, 200)),
+            [Leaf(str(i), i) for i in range(rng.randrange(4))],
+            rng.choice([None, 5, "s", Point(1, 2), [1, 2]]),
+            {"k": 1} if rng.random() < 0.5 else {},
+            rng.choice([0.0, 1.5, -2.25e300]),
+            rng.choice([None, Leaf("p", 2)]),
+            bytes(rng.randrange(3)),
+            [rng.randrange(-3, 3), 1],
+        )
+        for _ in range(6)
+    ]
+
+
+def _outcome(data: bytes, into: Any, chunks: list[bytes]) -> tuple[Any, ...]:
+    dec = Decoder(into)
+    out = []
+    try:
+        for chunk in chunks:
+            dec.receive_data(chunk)
+            while (value := dec.next_value()) is not NEED_DATA:
+                out.append(value)
+        dec.end_of_data()
+    except RemoteProtocolError as exc:
+        return ("error", out, str(exc), exc.offset)
+    return ("ok", out)
+
+
+def test_compiled_struct_codecs_agree_with_the_table_driven_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Same bytes out, and the same values, errors and offsets in, for good and
+    mutated streams, whole and split."""
+    from reference_impls.gob import codec
+
+    rng = random.Random(7)
+    cases: list[tuple[bytes, list[bytes]]] = []
+    for _ in range(6):
+        enc = Encoder()
+        stream = b"".join(enc.encode(v) for v in _mixed_values(rng))
+        for m in range(12):
+            data = bytearray(stream)
+            for _ in range(rng.randrange(1, 4) if m else 0):
+                i = rng.randrange(len(data))
+                data[i] = rng.randrange(256) if m % 2 else (data[i] + rng.randrange(1, 4)) % 256
+            cuts = sorted(rng.sample(range(1, len(data)), 5))
+            pieces = [bytes(data[a:b]) for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+            cases.append((bytes(data), pieces))
+    values = _mixed_values(random.Random(8))
+
+    def run() -> list[Any]:
+        enc = Encoder()
+        results: list[Any] = [[enc.encode(v) for v in values]]
+        for data, pieces in cases:
+            for into in (Mixed, MixedFew, None):
+                results.append(_outcome(data, into, [data]))
+                results.append(_outcome(data, into, pieces))
+        return results
+
+    compiled = run()
+    monkeypatch.setattr(codec, "_MAX_COMPILED_FIELDS", -1)
+    monkeypatch.setattr(codec, "_SHARED", {})
+    monkeypatch.setattr(codec, "_enc_cache", {})
+    table_driven = run()
+    assert compiled == table_driven
+    assert sum(r[0] == "error" for r in compiled[1:]) > 50  # the mutations did bite
+
+
+def test_wide_struct_keeps_the_table_driven_codecs() -> None:
+    wide = make_dataclass("Wide60", [(f"F{i}", int, field(default=0)) for i in range(60)])
+    value = wide(**{f"F{i}": i * 1000 for i in range(60)})
+    assert decode_all(Encoder().encode(value), wide) == [value]
+
+
+def test_next_value_fast_path_framing() -> None:
+    """Messages of one-byte, 0xFF-prefixed and longer lengths, two types in turn,
+    a target changed in the middle, and the size limit still checked."""
+    values = [T(1, "x" * n) for n in (0, 100, 126, 127, 200, 300, 70000, 5)]
+    enc = Encoder()
+    stream = b"".join(enc.encode(v) + enc.encode(Point(i, -i)) for i, v in enumerate(values))
+    for how in HOW:
+        got = decode_all(stream, None, how=how)
+        assert got[::2] == [{"A": v.A, "B": v.B} for v in values]
+    dec = Decoder(T)
+    dec.receive_data(stream)
+    out = []
+    for _ in values:
+        out.append(dec.next_value())
+        out.append(dec.next_value(Point))
+    assert out == [x for i, v in enumerate(values) for x in (v, Point(i, -i))]
+    assert dec.next_value() is NEED_DATA
+    small = Encoder()
+    data = small.encode(T(1, "a")) + small.encode(T(1, "a" * 40))
+    dec = Decoder(T, max_message_size=30)
+    dec.receive_data(data)
+    assert dec.next_value() == T(1, "a")
+    with pytest.raises(RemoteProtocolError, match=r"^invalid message length$"):
+        dec.next_value()
+
+
+def test_encoder_fast_path_still_sends_new_definitions_and_rolls_back() -> None:
+    @dataclass
+    class Unregistered:
+        X: int = 1
+
+    def run(enc: Encoder, *, fast: bool) -> list[bytes | str]:
+        out: list[bytes | str] = []
+        bad: Any = "not an int"
+        for value in [S(5, 1), S(6, 2), S(Unregistered(), 3), S(1, bad), S(Point(1, 2), 4),
+                      S(Point(3, 4), 5), Person(Name("a", "b")), S(None, 6)]:  # fmt: skip
+            if not fast:
+                enc._fast.clear()
+            try:
+                out.append(enc.encode(value))
+            except LocalProtocolError as exc:
+                out.append(str(exc))
+        return out
+
+    got = run(Encoder(), fast=True)
+    assert got == run(Encoder(), fast=False)
+    assert "not registered" in str(got[2]) and "cannot encode" in str(got[3])
+    stream = b"".join(x for x in got if isinstance(x, bytes))
+    assert decode_all(stream, None)[-1] == {"V": None, "Z": 6}

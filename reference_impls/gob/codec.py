@@ -4,6 +4,10 @@ Encoding and decoding work through per-type operations compiled once and cached:
 encoders per Go type, process-wide; decoders per (wire type, target type), on each
 Decoder by wire id and process-wide by the shape of the wire types (ids belong to a
 stream, shapes do not), so a fresh Decoder for a known kind of stream compiles nothing.
+A struct's operation is generated Python source (up to 48 fields; larger ones are
+table-driven), which reads the message through locals and handles strings, ints,
+bools and slices inline; the source is cached too, by its text. Checks, error texts
+and offsets are the table-driven code's, which the tests compare it with.
 
 The Decoder follows Go 1.19's decoder, error texts included, down to its quirks
 (checked by differential fuzzing against Go): ids 16-24 are Go's own struct types;
@@ -17,9 +21,14 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
+import functools
+import inspect
+import keyword
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any, Final, Literal, TypeAlias
 
 from ..errors import LocalProtocolError, RemoteProtocolError
@@ -197,14 +206,17 @@ def _build_enc(t: GoType) -> tuple[_EncOp, _IsZero]:
             if value is None and length < 0:  # a nil slice
                 buf.append(0)
                 return
-            if isinstance(value, str | Mapping) or (
-                isinstance(value, bytes | bytearray) and not byte_array
-            ):
-                raise _bad_value(t, value)
-            try:
+            if value.__class__ is list:  # the common case, none of the below
                 n = len(value)
-            except TypeError:
-                raise _bad_value(t, value) from None
+            else:
+                if isinstance(value, str | Mapping) or (
+                    isinstance(value, bytes | bytearray) and not byte_array
+                ):
+                    raise _bad_value(t, value)
+                try:
+                    n = len(value)
+                except TypeError:
+                    raise _bad_value(t, value) from None
             if length >= 0 and n != length:
                 raise LocalProtocolError(
                     f"gob: array {t.go_string} needs {length} elements, not {n}"
@@ -316,6 +328,7 @@ def _build_enc_basic(t: BasicType) -> tuple[_EncOp, _IsZero]:
             put_uint(buf, len(raw))
             buf += raw
 
+        _ENC_KINDS[enc_string] = ("string", t)
         return enc_string, _falsy
     if t.wire_id == T_BYTES:
 
@@ -338,6 +351,9 @@ def _build_enc_struct(t: StructType) -> _EncOp:
         raise LocalProtocolError(f"gob: type {t.go_string} has no exported fields")
     fields = [(f.attr, *_enc_ops(f.type)) for f in t.fields]
     cls = t.cls
+    compiled = _compile_enc_struct(t, fields)
+    if compiled is not None:
+        return compiled
 
     def enc_struct(enc: Encoder, buf: bytearray, value: Any) -> None:
         if not isinstance(value, cls):
@@ -353,6 +369,92 @@ def _build_enc_struct(t: StructType) -> _EncOp:
         buf.append(0)
 
     return enc_struct
+
+
+#: Compiled struct codecs by their source: the source depends only on the shape of
+#: the fields (their kinds and order), so streams whose types differ only in their
+#: names, as in a fuzz run, compile nothing new.
+_CODE_CACHE_SIZE: Final = 1024
+_CODE_CACHE: dict[str, CodeType] = {}
+
+
+def _exec_source(src: list[str], filename: str, ns: dict[str, Any], name: str) -> Any:
+    """Run generated source (ours, from identifiers checked by the caller) in ``ns``;
+    return what it defined as ``name``."""
+    text = "\n".join(src) + "\n"
+    code = _CODE_CACHE.get(text)
+    if code is None:
+        code = compile(text, filename, "exec")
+        if len(_CODE_CACHE) >= _CODE_CACHE_SIZE:
+            _CODE_CACHE.clear()
+        _CODE_CACHE[text] = code
+    exec(code, ns)
+    return ns[name]
+
+
+#: What some encode ops do, so that a compiled struct encoder can do it inline.
+_ENC_KINDS: weakref.WeakKeyDictionary[_EncOp, tuple[str, GoType]] = weakref.WeakKeyDictionary()
+
+
+def _compile_enc_struct(t: StructType, fields: list[tuple[str, _EncOp, _IsZero]]) -> _EncOp | None:
+    """``enc_struct`` for one model, generated as Python source: the same checks and
+    bytes, with the fields read as attributes and strings written inline."""
+    if len(fields) > min(_MAX_COMPILED_FIELDS, 0x7F) or any(  # deltas of one byte
+        not attr.isidentifier() or keyword.iskeyword(attr) for attr, _, _ in fields
+    ):
+        return None
+    ns: dict[str, Any] = {
+        "cls": t.cls,
+        "t": t,
+        "_bad_value": _bad_value,
+        "put_uint": put_uint,
+        "LocalProtocolError": LocalProtocolError,
+    }
+    src = [
+        "def enc_struct(enc, buf, value):",
+        "    if not isinstance(value, cls):",
+        "        raise _bad_value(t, value)",
+        "    last = -1",
+    ]
+    for i, (attr, op, is_zero) in enumerate(fields):
+        src.append(f"    item = value.{attr}")
+        if is_zero is _falsy:
+            src.append("    if item:")
+        elif is_zero is _is_none:
+            src.append("    if item is not None:")
+        elif is_zero is _never_zero:
+            src.append("    if True:")
+        else:
+            ns[f"z{i}"] = is_zero
+            src.append(f"    if not z{i}(item):")
+        src += [f"        buf.append({i} - last)", f"        last = {i}"]
+        try:
+            kind = _ENC_KINDS.get(op)
+        except TypeError:  # not weakly referable: none of ours
+            kind = None
+        if kind is not None and kind[0] == "string":
+            ns[f"t{i}"] = kind[1]
+            src += [
+                "        if not isinstance(item, str):",
+                f"            raise _bad_value(t{i}, item)",
+                "        try:",
+                "            raw = item.encode('utf-8', 'surrogateescape')",
+                "        except UnicodeEncodeError:",
+                "            raise LocalProtocolError(",
+                '                f"gob: {item!r} is not valid as Go string"',
+                "            ) from None",
+                "        if len(raw) < 0x80:",
+                "            buf.append(len(raw))",
+                "        else:",
+                "            put_uint(buf, len(raw))",
+                "        buf += raw",
+            ]
+        else:
+            ns[f"op{i}"] = op
+            src.append(f"        op{i}(enc, buf, item)")
+    src.append("    buf.append(0)")
+    fn: _EncOp = _exec_source(src, "<gob struct encoder>", ns, "enc_struct")
+    return fn
 
 
 def _enc_interface(enc: Encoder, buf: bytearray, value: Any) -> None:
@@ -442,6 +544,8 @@ class Encoder:
         #: Where finished messages go: the output, or (Go's layout, inside an interface
         #: value) the message that holds the value.
         self._writers: list[bytearray] = []
+        #: Models whose definitions are out: class -> (int(id) bytes, struct encoder).
+        self._fast: dict[type, tuple[bytes, _EncOp]] = {}
 
     @property
     def sent_types(self) -> Mapping[str, int]:
@@ -455,6 +559,11 @@ class Encoder:
         without it the type comes from the value (dataclass, bool, int, float, complex,
         str, bytes, or a :class:`GoValue`).
         """
+        if tp is None:
+            fast = self._fast.get(value.__class__)
+            if fast is not None:
+                return self._encode_message(bytearray(fast[0]), fast[1], value)
+        cls = value.__class__ if tp is None and not isinstance(value, GoValue) else None
         if isinstance(value, GoValue):
             tp, value = value.type, value.value
         t = infer_go_type(value) if tp is None else go_type(tp)
@@ -474,17 +583,44 @@ class Encoder:
             put_int(body, self._type_descriptor(t, body))
             self._encode_top(body, t, value)
         except BaseException:
-            tables: tuple[dict[Any, Any], ...] = (self._types, self._user, self._info, self._sent)
-            for table, mark in zip(tables, marks, strict=True):
-                for k in list(table)[mark:]:
-                    del table[k]
-            self._last_id = saved_id
+            self._rollback(marks, saved_id)
+            raise
+        finally:
+            self._writers = []
+        put_uint(out, len(body))
+        out += body
+        if isinstance(t, StructType) and t.cls is cls and t in self._sent:
+            # This model's definitions are out: its next values need only its id.
+            tid = bytearray()
+            put_int(tid, self._sent[t])
+            self._fast[t.cls] = (bytes(tid), _enc_ops(t)[0])
+        return bytes(out)
+
+    def _encode_message(self, body: bytearray, op: _EncOp, value: Any) -> bytes:
+        """One value message: ``body`` (its type id so far), then ``op``'s encoding of
+        ``value`` (which may send definitions first, for interface values)."""
+        marks = (len(self._types), len(self._user), len(self._info), len(self._sent))
+        saved_id = self._last_id
+        out = bytearray()
+        self._writers = [out]
+        try:
+            op(self, body, value)
+        except BaseException:
+            self._rollback(marks, saved_id)
             raise
         finally:
             self._writers = []
         put_uint(out, len(body))
         out += body
         return bytes(out)
+
+    def _rollback(self, marks: tuple[int, ...], saved_id: int) -> None:
+        """Forget the types met since ``marks`` (an encode that failed sent nothing)."""
+        tables: tuple[dict[Any, Any], ...] = (self._types, self._user, self._info, self._sent)
+        for table, mark in zip(tables, marks, strict=True):
+            for k in list(table)[mark:]:
+                del table[k]
+        self._last_id = saved_id
 
     def _encode_top(self, buf: bytearray, t: GoType, value: Any) -> None:
         """A value as at top level: a struct as is, anything else after a 00 delta."""
@@ -729,6 +865,10 @@ class Decoder:
         self._awaiting_value = False
         self._deferred: RemoteProtocolError | None = None
         self._dropped = 0  # bytes of the stream no longer in _buf
+        self._reader = _StreamReader(self._buf, 0, 0, self)
+        #: The last top-level struct decoded: (its type id as on the wire, the target,
+        #: its op), for next_value's fast path.
+        self._fast: tuple[bytes, Any, _DecOp] | None = None
 
     # ------------------------------------------------------------------ public API
 
@@ -763,9 +903,38 @@ class Decoder:
         if self._error is not None:
             raise self._error
         target = self._into if into is ... else (None if into is None else go_type(into))
+        r = self._reader
         try:
             while True:
-                r = _StreamReader(self._buf, self._start, self._start, self)
+                # The common case first: a value of the same type, into the same target,
+                # as the last one, in a message whose length takes one or two bytes.
+                buf, start = self._buf, self._start
+                fast = self._fast
+                if fast is not None and target is fast[1] and start < len(buf):
+                    # A message length of one byte, or of 0xFF and one byte.
+                    n, pos = buf[start], start + 1
+                    if n >= 0x80:
+                        n = buf[pos] if n == 0xFF and pos < len(buf) else -1
+                        pos += 1
+                    tid_bytes = fast[0]
+                    if (
+                        len(tid_bytes) <= n <= self.max_message_size
+                        and pos + n <= len(buf)
+                        and buf.startswith(tid_bytes, pos)
+                    ):
+                        r.pos, r.end = pos + len(tid_bytes), pos + n
+                        try:
+                            value = fast[2](r)
+                        except _NeedMore:
+                            self._rollback()
+                            return NEED_DATA
+                        self._journal.clear()
+                        self._awaiting_value = False
+                        if self._deferred is not None:
+                            raise self._deferred
+                        self._start = r.end  # Go drops what is left of the message
+                        return value
+                r.pos = r.end = start
                 if not self._next_message(r):
                     return NEED_DATA
                 tid = self._type_id(r)
@@ -778,7 +947,15 @@ class Decoder:
                     self._start = r.end
                     continue
                 try:
-                    value = self._decode_value(r, tid, target, top=True)
+                    if isinstance(target, StructType):
+                        op = self._top_struct_op(r, tid, target)
+                        if tid >= 0:
+                            wire_id = bytearray()
+                            put_int(wire_id, tid)
+                            self._fast = (bytes(wire_id), target, op)
+                        value = op(r)
+                    else:
+                        value = self._decode_value(r, tid, target, top=True)
                 except _NeedMore:
                     self._rollback()
                     return NEED_DATA
@@ -810,6 +987,7 @@ class Decoder:
 
     def _rollback(self) -> None:
         self._deferred = None
+        self._fast = None
         for tid in self._journal:
             self._wire.pop(tid, None)
         if self._journal:
@@ -918,15 +1096,7 @@ class Decoder:
             target = _base(target)
         wire = self._wire.get(wid)
         if isinstance(target, StructType):
-            op, matched = self._struct_op(wid, target)
-            # (Go looks only at received types here, not at its own ids 16-24.)
-            struct_wire = None if wire is None or wid < FIRST_USER_ID else wire.of_kind("struct")
-            if matched == 0 and target.fields and struct_wire is not None and struct_wire.fields:
-                raise _err(
-                    f"gob: type mismatch: no fields matched compiling decoder for {target.go_name}",
-                    r,
-                )
-            return op(r)
+            return self._top_struct_op(r, wid, target)(r)
         if target is None or target == _SKIP:
             if wire is not None and wire.of_kind("struct") is not None:
                 return self._struct_op(wid, target)[0](r)
@@ -955,6 +1125,20 @@ class Decoder:
         if r.read_uint() != 0:
             raise _err("gob: decode: corrupted data: non-zero delta for singleton", r)
         return op(r)
+
+    def _top_struct_op(self, r: Reader, wid: int, target: StructType) -> _DecOp:
+        """The op for a value of wire type ``wid`` into struct ``target``, checked as
+        Go's compileDec checks a struct it decodes into (not one inside a value)."""
+        op, matched = self._struct_op(wid, target)
+        wire = self._wire.get(wid)
+        # (Go looks only at received types here, not at its own ids 16-24.)
+        struct_wire = None if wire is None or wid < FIRST_USER_ID else wire.of_kind("struct")
+        if matched == 0 and target.fields and struct_wire is not None and struct_wire.fields:
+            raise _err(
+                f"gob: type mismatch: no fields matched compiling decoder for {target.go_name}",
+                r,
+            )
+        return op
 
     def _signature(self, wid: int) -> tuple[Any, ...]:
         """The shape of wire type ``wid`` and every type it reaches, with user ids
@@ -1263,6 +1447,10 @@ class Decoder:
                 else:
                     makers.append((f.attr, f.type))
 
+            compiled = _compile_struct(target, instrs, consts)
+            if compiled is not None:
+                return compiled
+
             def dec_struct(r: Reader) -> Any:
                 values = fields_of(r)
                 kwargs = {**consts, **values}
@@ -1430,6 +1618,220 @@ def _neg32(tid: int) -> int:
     return tid if tid == -(1 << 31) else -tid
 
 
+#: What some ops do, so that a compiled struct decoder can do it inline: op ->
+#: ("bool",), ("string", error text) or ("list", what _list_op was given).
+#: Reader.read_int and Reader.read_uint are known as they are.
+_OP_KINDS: weakref.WeakKeyDictionary[_DecOp, tuple[Any, ...]] = weakref.WeakKeyDictionary()
+
+#: Structs with more fields than this (on the wire, or in the model for encoding)
+#: keep the table-driven code (which a struct of any size can use).
+_MAX_COMPILED_FIELDS = 48
+
+_MISSING: Final = object()
+
+
+def _op_kind(op: _DecOp) -> tuple[Any, ...]:
+    """What ``op`` does, as far as :func:`_compile_struct` knows: ("call",) if not."""
+    if op is Reader.read_int:
+        return ("int",)
+    if op is Reader.read_uint:
+        return ("uint",)
+    try:
+        return _OP_KINDS.get(op) or ("call",)
+    except TypeError:  # not weakly referable: none of ours
+        return ("call",)
+
+
+def _read_uint_src(var: str, indent: str, fold: str = "{}") -> list[str]:
+    """Source that reads a uint into ``var``: one byte inline, else through the reader."""
+    return [
+        f"{indent}if pos < end and (b := data[pos]) < 0x80:",
+        f"{indent}    pos += 1",
+        f"{indent}    {var} = {fold.format('b')}",
+        f"{indent}else:",
+        f"{indent}    r.pos = pos",
+        f"{indent}    {var} = {fold.format('r.read_uint()')}",
+        f"{indent}    pos = r.pos",
+    ]
+
+
+def _list_src(k: int, var: str, ind: str, info: tuple[Any, ...], ns: dict[str, Any]) -> list[str]:
+    """Source for what ``_list_op``'s dec_list does, its elements still one call each
+    (strings, as Go's []string fast path reads them, inline)."""
+    _, elem_op, length, what, mismatch, elem_type, elem_size = info
+    ns[f"op{k}"] = elem_op
+    ns[f"m{k}"] = f"gob: decoding {what}array or slice: length exceeds input size ("
+    src = _read_uint_src("n", ind)
+    if length >= 0:
+        ns[f"mm{k}"] = f"gob: length mismatch in {mismatch}"
+        src += [
+            f"{ind}if n != {length}:",
+            f"{ind}    r.pos = pos",
+            f"{ind}    raise _err(mm{k}, r)",
+        ]
+    if elem_type:
+        ns[f"mb{k}"] = (f"gob: {elem_type} slice too big: ", f" elements of {elem_size} bytes")
+        src += [
+            f"{ind}if n >= {1 << 63} or n * {elem_size} > {TOO_BIG}:",
+            f"{ind}    r.pos = pos",
+            f"{ind}    raise _err(mb{k}[0] + str(n) + mb{k}[1], r)",
+        ]
+    src += [f"{ind}{var} = []"]
+    if elem_op is _string_elem:
+        ns["ms"] = "gob: length of string exceeds input size ("
+        src += [
+            f"{ind}for _ in range(n):",
+            f"{ind}    if pos >= end:",
+            f"{ind}        r.pos = pos",
+            f'{ind}        raise _err(m{k} + str(n) + " elements)", r)',
+        ]
+        src += _read_uint_src("u", ind + "    ")
+        src += [
+            f"{ind}    if u > end - pos:",
+            f"{ind}        r.pos = pos",
+            f"{ind}        raise _err(ms + str(u) + ' bytes)', r)",
+            f"{ind}    {var}.append(data[pos : pos + u].decode('utf-8', 'surrogateescape'))",
+            f"{ind}    pos += u",
+        ]
+        return src
+    src += [
+        f"{ind}r.pos = pos",
+        f"{ind}for _ in range(n):",
+        f"{ind}    if r.pos >= r.end:",
+        f'{ind}        raise _err(m{k} + str(n) + " elements)", r)',
+        f"{ind}    {var}.append(op{k}(r))",
+        f"{ind}pos = r.pos",
+        f"{ind}end = r.end",
+    ]
+    return src
+
+
+@functools.lru_cache(maxsize=1024)
+def _leading_params(cls: type) -> tuple[str, ...]:
+    """The names of ``cls``'s leading positional-or-keyword parameters: arguments
+    that may as well go by position."""
+    try:
+        params = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return ()
+    out: list[str] = []
+    for param in params:
+        if param.kind is not param.POSITIONAL_OR_KEYWORD:
+            break
+        out.append(param.name)
+    return tuple(out)
+
+
+def _compile_struct(
+    target: StructType, instrs: list[tuple[_DecOp, str | None]], consts: Mapping[str, Any]
+) -> _DecOp | None:
+    """A decoder for one (wire struct, model) pairing, generated as Python source.
+
+    It does what the table-driven ``dec_struct`` does, with the same checks, texts and
+    offsets, but reads the message through locals, decodes strings and 64-bit ints
+    inline, and calls the model with its fields as arguments.
+    """
+    if len(instrs) > _MAX_COMPILED_FIELDS:
+        return None
+    fields = target.fields
+    attrs = [f.attr for f in fields]
+    if any(not a.isidentifier() or keyword.iskeyword(a) for a in attrs):
+        return None
+    cls = target.cls
+    positional: list[str] = []
+    for param in _leading_params(cls):
+        if param not in attrs:
+            break
+        positional.append(param)
+    var = {a: f"v{j}" for j, a in enumerate(attrs)}
+    ns: dict[str, Any] = {
+        "cls": cls,
+        "_err": _err,
+        "_MISSING": _MISSING,
+        "_zero": _zero,
+        "ERR_RANGE": ERR_RANGE,
+    }
+    src = ["def dec_struct(r):", "    data = r.data", "    pos = r.pos", "    end = r.end"]
+    tail: list[str] = []
+    for j, f in enumerate(fields):
+        v = var[f.attr]
+        if f.attr in consts:
+            ns[f"c{j}"] = consts[f.attr]
+            src.append(f"    {v} = c{j}")
+            continue
+        src.append(f"    {v} = _MISSING")
+        tail.append(f"    if {v} is _MISSING:")
+        if isinstance(f.type, SliceType):
+            tail.append(f"        {v} = []")
+        elif isinstance(f.type, MapType):
+            tail.append(f"        {v} = {{}}")
+        else:
+            ns[f"t{j}"] = f.type
+            tail.append(f"        {v} = _zero(t{j})")
+    src += [
+        "    fieldnum = -1",
+        "    while pos < end:",
+        "        if (b := data[pos]) < 0x80:",
+        "            pos += 1",
+        "            if not b:",
+        "                break",
+        "            fieldnum += b",
+        "        else:",
+        "            r.pos = pos",
+        "            delta = r.read_uint()",
+        "            pos = r.pos",
+        "            if not delta:",
+        "                break",
+        "            if delta >= 1 << 63:",
+        '                raise _err("gob: decode: corrupted data: negative delta", r)',
+        "            fieldnum += delta",
+    ]
+    ind = " " * 12
+    for k, (op, attr) in enumerate(instrs):
+        src.append(f"        {'if' if k == 0 else 'elif'} fieldnum == {k}:")
+        target_var = "_" if attr is None else var[attr]
+        info = ("call",) if attr is None else _op_kind(op)
+        kind = info[0]
+        if kind == "string":
+            ns[f"m{k}"] = info[1]
+            src += _read_uint_src("n", ind)
+            src += [
+                f"{ind}if n > end - pos or n >= {TOO_BIG}:",
+                f"{ind}    r.pos = pos",
+                f"{ind}    raise _err(m{k}, r)",
+                f"{ind}{target_var} = data[pos : pos + n].decode('utf-8', 'surrogateescape')",
+                f"{ind}pos += n",
+            ]
+        elif kind == "int":
+            src += _read_uint_src(target_var, ind, "~(u >> 1) if (u := {}) & 1 else u >> 1")
+        elif kind == "uint":
+            src += _read_uint_src(target_var, ind)
+        elif kind == "bool":
+            src += _read_uint_src(target_var, ind, "{} != 0")
+        elif kind == "list":
+            src += _list_src(k, target_var, ind, info, ns)
+        else:
+            ns[f"op{k}"] = op
+            assign = "" if attr is None else f"{target_var} = "
+            src += [
+                f"{ind}r.pos = pos",
+                f"{ind}{assign}op{k}(r)",
+                f"{ind}pos = r.pos",
+                f"{ind}end = r.end",  # an interface value may go on in a new message
+            ]
+    if instrs:
+        src += ["        else:", "            r.pos = pos", "            raise _err(ERR_RANGE, r)"]
+    else:
+        src += ["        r.pos = pos", "        raise _err(ERR_RANGE, r)"]
+    src.append("    r.pos = pos")
+    src += tail
+    args = [var[a] for a in positional]
+    args += [f"{a}={var[a]}" for a in attrs if a not in positional]
+    src.append(f"    return cls({', '.join(args)})")
+    fn: _DecOp = _exec_source(src, "<gob struct decoder>", ns, "dec_struct")
+    return fn
+
+
 def _string_elem(r: Reader) -> str:
     u = r.read_uint()
     if u > r.end - r.pos:
@@ -1452,7 +1854,12 @@ def _bytes_op(error: str | None) -> _DecOp:
 def _basic_op(t: BasicType, ovfl: str) -> _DecOp:
     wid, bits = t.wire_id, t.bits
     if wid == 1:
-        return lambda r: r.read_uint() != 0
+
+        def dec_bool(r: Reader) -> bool:
+            return r.read_uint() != 0
+
+        _OP_KINDS[dec_bool] = ("bool", "")
+        return dec_bool
     if wid == 2:
         if bits == 64:
             return Reader.read_int
@@ -1486,7 +1893,13 @@ def _basic_op(t: BasicType, ovfl: str) -> _DecOp:
             return lambda r: complex(r.read_float(), r.read_float())
         return lambda r: complex(_float32(r, ovfl), _float32(r, ovfl))
     if wid == 6:
-        return lambda r: read_string(r, t.name)
+        name = t.name
+
+        def dec_string(r: Reader) -> str:
+            return read_string(r, name)
+
+        _OP_KINDS[dec_string] = ("string", f"gob: bad {name} slice length: 0")
+        return dec_string
     return _bytes_op(None)
 
 
@@ -1523,6 +1936,7 @@ def _list_op(
             out.append(elem_op(r))
         return out
 
+    _OP_KINDS[dec_list] = ("list", elem_op, length, what, mismatch, elem_type, elem_size)
     return dec_list
 
 
