@@ -18,7 +18,9 @@ sockets, and are all joined when the server stops; a thread that does not end in
 time makes ``stop()`` raise instead of leaking silently.
 
 The end of the module runs a suite against a server in a subprocess and judges the
-certificate (:func:`run_suite`, :func:`detection_problems`), for both detection files.
+certificate (:func:`run_suite`, :func:`run_suite_against`, :func:`detection_problems`),
+for the detection files and the interop tests, and makes the detection files' cached
+runners (:func:`cached_runner`).
 """
 
 from __future__ import annotations
@@ -31,28 +33,37 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
+
+import pytest
 
 from reference_impls.daytime.protocol import daytime_text as reference_daytime_text
 
 __all__ = [
     "DAYTIME_FAULTS",
     "ECHO_FAULTS",
+    "FAST",
+    "GOOD_VERDICTS",
     "IO_TIMEOUT",
     "LINGER",
+    "PLAIN",
     "POLL",
     "REPO",
     "DaytimeServer",
     "EchoServer",
+    "Runner",
     "SuiteRun",
+    "cached_runner",
     "daytime_text",
     "detection_problems",
     "run_suite",
+    "run_suite_against",
 ]
 
 #: How often every waiting thread looks at the stop event (seconds).
@@ -412,6 +423,10 @@ class EchoServer(_ThreadedServer):
 REPO = Path(__file__).resolve().parents[1]
 #: Options of every detection run: one second per expected event, few fuzz examples.
 FAST = ("--timeout", "1", "--profile", "quick", "-p", "no:cacheprovider")
+#: Options of an interop run: the suite's own defaults, as a user runs it.
+PLAIN = ("-p", "no:cacheprovider")
+#: The verdicts of a conformant target.
+GOOD_VERDICTS = ("CONFORMANT", "CONFORMANT_WITH_WARNINGS")
 #: The longest one suite run may take before the subprocess is killed (seconds).
 RUN_TIMEOUT = 240.0
 
@@ -441,24 +456,49 @@ class SuiteRun:
         return "\n".join(lines) + "\n--- output (end) ---\n" + self.output[-3000:]
 
 
-def run_suite(suite: str, server: _ThreadedServer, report_dir: Path, *extra: str) -> SuiteRun:
+class HasTargets(Protocol):
+    """What :func:`run_suite` asks of a server: its ``--target`` options for a suite."""
+
+    def targets(self, suite: str) -> list[str]: ...
+
+
+def run_suite(
+    suite: str, server: HasTargets, report_dir: Path, *extra: str, options: Sequence[str] = FAST
+) -> SuiteRun:
     """Run ``suites/<suite>`` against ``server`` in a subprocess; read its certificate."""
+    return run_suite_against(suite, [], report_dir, *server.targets(suite), *extra, options=options)
+
+
+def run_suite_against(
+    suite: str,
+    targets: Sequence[str],
+    report_dir: Path,
+    *extra: str,
+    options: Sequence[str] = FAST,
+) -> SuiteRun:
+    """Run ``suites/<suite>`` in a subprocess, as a user does; read its certificate.
+
+    Each of ``targets`` (a URL such as ``tcp://127.0.0.1:7``) becomes ``--target
+    <suite>=<URL>``; ``options`` (:data:`FAST` or :data:`PLAIN`) and ``extra`` are
+    passed on.
+    """
     command = [
         sys.executable,
         "-m",
         "pytest",
         str(REPO / "suites" / suite),
-        *FAST,
+        *options,
         "--report-dir",
         str(report_dir),
-        *server.targets(suite),
+        *(arg for url in targets for arg in ("--target", f"{suite}={url}")),
         *extra,
     ]
-    # Settings from the caller's environment would change what the suite checks.
+    # Settings from the caller's environment (and the outer run's own) would change
+    # what the suite checks.
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("WIRECERT_") and key != "PYTEST_ADDOPTS"
+        if not key.startswith(("WIRECERT_", "PYTEST_", "COV_"))
     }
     started = time.monotonic()
     proc = subprocess.run(
@@ -479,6 +519,38 @@ def run_suite(suite: str, server: _ThreadedServer, report_dir: Path, *extra: str
         )
     certificate = json.loads(path.read_text(encoding="utf-8"))
     return SuiteRun(proc.returncode, certificate, output, seconds)
+
+
+#: A detection file's cached runner: see :func:`cached_runner`.
+Runner = Callable[..., SuiteRun]
+
+
+def cached_runner(
+    suite: str,
+    server_class: Callable[[str | None], AbstractContextManager[HasTargets]],
+    tmp_path_factory: pytest.TempPathFactory,
+    *always: str,
+) -> Runner:
+    """``run(fault, *extra, strict_rid=None)``: the suite against ``server_class(fault)``.
+
+    ``fault`` None is the unbroken server. Each distinct run happens once, however
+    many tests read it (so make the runner in a module-scoped fixture). Every run
+    gets the options ``always``, then ``extra``; ``strict_rid`` adds ``--strict-spec
+    --spec <strict_rid>``: only that requirement runs, strictly (the default run has
+    already shown that nothing else is failed or warned).
+    """
+    cache: dict[tuple[str | None, tuple[str, ...], str | None], SuiteRun] = {}
+
+    def run(fault: str | None, *extra: str, strict_rid: str | None = None) -> SuiteRun:
+        key = (fault, extra, strict_rid)
+        if key not in cache:
+            report_dir = tmp_path_factory.mktemp(f"{suite}-reports")
+            strict = ("--strict-spec", "--spec", strict_rid) if strict_rid else ()
+            with server_class(fault) as server:
+                cache[key] = run_suite(suite, server, report_dir, *always, *extra, *strict)
+        return cache[key]
+
+    return run
 
 
 def detection_problems(

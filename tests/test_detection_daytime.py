@@ -9,10 +9,8 @@ wire log and expected/actual text, and nothing else is failed or warned.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from brokenservers import DaytimeServer, SuiteRun, detection_problems, run_suite
+from brokenservers import DaytimeServer, Runner, SuiteRun, cached_runner, detection_problems
 
 MUST = [
     "daytime/rfc867/tcp/sends-without-input",
@@ -27,8 +25,6 @@ SHOULD = ["daytime/rfc867/tcp/concurrent-clients"]
 MAY = ["daytime/rfc867/tcp/syntax"]
 ALL = MUST + SHOULD + MAY
 
-Runner = Callable[..., SuiteRun]
-
 
 def fault_of(rid: str) -> str:
     """The server fault that breaks requirement ``rid``."""
@@ -39,23 +35,15 @@ def fault_of(rid: str) -> str:
 def daytime_run(tmp_path_factory: pytest.TempPathFactory) -> Runner:
     """Run the suite against a server that breaks requirement ``rid`` (None: unbroken).
 
-    Each (rid, strict) runs once per module, however many tests read the run.
+    Each (rid, strict, variant) runs once per module, however many tests read the run.
     """
-    cache: dict[tuple[str | None, bool, str], SuiteRun] = {}
+    run = cached_runner("daytime", DaytimeServer, tmp_path_factory)
 
-    def run(rid: str | None, *, strict: bool = False, variant: str = "") -> SuiteRun:
-        key = (rid, strict, variant)
-        if key not in cache:
-            report_dir = tmp_path_factory.mktemp("daytime-reports")
-            # Under --strict-spec only the broken requirement runs: the default run has
-            # already shown that nothing else is failed or warned.
-            extra = ["--strict-spec", "--spec", str(rid)] if strict else []
-            fault = fault_of(rid) + (f":{variant}" if variant else "") if rid else None
-            with DaytimeServer(fault) as server:
-                cache[key] = run_suite("daytime", server, report_dir, *extra)
-        return cache[key]
+    def by_rid(rid: str | None, *, strict: bool = False, variant: str = "") -> SuiteRun:
+        fault = fault_of(rid) + (f":{variant}" if variant else "") if rid else None
+        return run(fault, strict_rid=rid if strict else None)
 
-    return run
+    return by_rid
 
 
 def test_unbroken_server_is_conformant(daytime_run: Runner) -> None:

@@ -10,10 +10,8 @@ suite's 16 MiB case, so each takes a few seconds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from brokenservers import EchoServer, SuiteRun, detection_problems, run_suite
+from brokenservers import EchoServer, Runner, SuiteRun, cached_runner, detection_problems
 
 MUST = [
     "echo/rfc862/tcp/data-returned",
@@ -36,8 +34,6 @@ TOLERATED: dict[str, dict[str, set[str]]] = {"echo/rfc862/tcp/survives-client-re
 #: The fuzz check draws from this seed, so every run sends the same payloads.
 SEED = "--hypothesis-seed=862"
 
-Runner = Callable[..., SuiteRun]
-
 
 def fault_of(rid: str) -> str:
     """The server fault that breaks requirement ``rid``."""
@@ -50,20 +46,12 @@ def echo_run(tmp_path_factory: pytest.TempPathFactory) -> Runner:
 
     Each (rid, strict) runs once per module, however many tests read the run.
     """
-    cache: dict[tuple[str | None, bool], SuiteRun] = {}
+    run = cached_runner("echo", EchoServer, tmp_path_factory, SEED)
 
-    def run(rid: str | None, *, strict: bool = False) -> SuiteRun:
-        key = (rid, strict)
-        if key not in cache:
-            report_dir = tmp_path_factory.mktemp("echo-reports")
-            # Under --strict-spec only the broken requirement runs: the default run has
-            # already shown that nothing else is failed or warned.
-            extra = [SEED, "--strict-spec", "--spec", str(rid)] if strict else [SEED]
-            with EchoServer(fault_of(rid) if rid else None) as server:
-                cache[key] = run_suite("echo", server, report_dir, *extra)
-        return cache[key]
+    def by_rid(rid: str | None, *, strict: bool = False) -> SuiteRun:
+        return run(fault_of(rid) if rid else None, strict_rid=rid if strict else None)
 
-    return run
+    return by_rid
 
 
 def test_unbroken_server_is_conformant(echo_run: Runner) -> None:

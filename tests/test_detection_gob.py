@@ -14,12 +14,11 @@ list, and the Person is still read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from brokengob import GobEchoServer, frame, messages, person_body_with_zeros, renumber
-from brokenservers import SuiteRun, detection_problems, run_suite
+from brokenservers import Runner, cached_runner, detection_problems
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -64,26 +63,11 @@ TOLERATED: dict[str, dict[str, set[str]]] = {
 #: The fuzz check draws from this seed, so every run sends the same Persons.
 SEED = "--hypothesis-seed=1200"
 
-Runner = Callable[..., SuiteRun]
-
 
 @pytest.fixture(scope="module")
 def gob_run(tmp_path_factory: pytest.TempPathFactory) -> Runner:
     """Run the suite against a server with ``fault`` (None: unbroken), once per module."""
-    cache: dict[tuple[str | None, str | None], SuiteRun] = {}
-
-    def run(fault: str | None, *, strict_rid: str | None = None) -> SuiteRun:
-        key = (fault, strict_rid)
-        if key not in cache:
-            report_dir = tmp_path_factory.mktemp("gob-reports")
-            # Under --strict-spec only the broken requirement runs: the default run has
-            # already shown that nothing else is failed or warned.
-            extra = [SEED, "--strict-spec", "--spec", strict_rid] if strict_rid else [SEED]
-            with GobEchoServer(fault) as server:
-                cache[key] = run_suite("gob", server, report_dir, *extra)
-        return cache[key]
-
-    return run
+    return cached_runner("gob", GobEchoServer, tmp_path_factory, SEED)
 
 
 def test_unbroken_server_is_conformant(gob_run: Runner) -> None:

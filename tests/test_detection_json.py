@@ -10,11 +10,9 @@ seconds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from brokenjson import JSONEchoServer
-from brokenservers import SuiteRun, detection_problems, run_suite
+from brokenservers import Runner, cached_runner, detection_problems
 
 MUST = [
     "json/go-encoding-json/stream/book-person-echoed",
@@ -49,26 +47,11 @@ TOLERATED: dict[str, dict[str, set[str]]] = {
 #: The fuzz check draws from this seed, so every run sends the same Persons.
 SEED = "--hypothesis-seed=8259"
 
-Runner = Callable[..., SuiteRun]
-
 
 @pytest.fixture(scope="module")
 def json_run(tmp_path_factory: pytest.TempPathFactory) -> Runner:
     """Run the suite against a server with ``fault`` (None: unbroken), once per module."""
-    cache: dict[tuple[str | None, str | None], SuiteRun] = {}
-
-    def run(fault: str | None, *, strict_rid: str | None = None) -> SuiteRun:
-        key = (fault, strict_rid)
-        if key not in cache:
-            report_dir = tmp_path_factory.mktemp("json-reports")
-            # Under --strict-spec only the broken requirement runs: the default run has
-            # already shown that nothing else is failed or warned.
-            extra = [SEED, "--strict-spec", "--spec", strict_rid] if strict_rid else [SEED]
-            with JSONEchoServer(fault) as server:
-                cache[key] = run_suite("json", server, report_dir, *extra)
-        return cache[key]
-
-    return run
+    return cached_runner("json", JSONEchoServer, tmp_path_factory, SEED)
 
 
 def test_unbroken_server_is_conformant(json_run: Runner) -> None:

@@ -9,11 +9,9 @@ expected/actual text, and nothing else is failed or warned.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from brokenftp import FtpServer
-from brokenservers import SuiteRun, detection_problems, run_suite
+from brokenservers import Runner, SuiteRun, cached_runner, detection_problems
 
 MUST = [
     "simpleftp/ch5/dir/crlf-terminated-names",
@@ -30,8 +28,6 @@ SHOULD = [
 MAY = ["simpleftp/ch5/framing/trailing-crlf"]
 ALL = MUST + SHOULD + MAY
 
-Runner = Callable[..., SuiteRun]
-
 
 def fault_of(rid: str) -> str:
     """The server fault that breaks requirement ``rid``."""
@@ -44,20 +40,12 @@ def ftp_run(tmp_path_factory: pytest.TempPathFactory) -> Runner:
 
     Each (rid, strict) runs once per module, however many tests read the run.
     """
-    cache: dict[tuple[str | None, bool], SuiteRun] = {}
+    run = cached_runner("simpleftp", FtpServer, tmp_path_factory)
 
-    def run(rid: str | None, *, strict: bool = False) -> SuiteRun:
-        key = (rid, strict)
-        if key not in cache:
-            report_dir = tmp_path_factory.mktemp("simpleftp-reports")
-            # Under --strict-spec only the broken requirement runs: the default run has
-            # already shown that nothing else is failed or warned.
-            extra = ["--strict-spec", "--spec", str(rid)] if strict else []
-            with FtpServer(fault_of(rid) if rid else None) as server:
-                cache[key] = run_suite("simpleftp", server, report_dir, *extra)
-        return cache[key]
+    def by_rid(rid: str | None, *, strict: bool = False) -> SuiteRun:
+        return run(fault_of(rid) if rid else None, strict_rid=rid if strict else None)
 
-    return run
+    return by_rid
 
 
 def test_unbroken_server_is_conformant(ftp_run: Runner) -> None:

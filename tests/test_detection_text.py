@@ -9,13 +9,21 @@ nothing else is failed or warned. Every run is small: each takes about a second.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import pytest
-from brokenservers import REPO, SuiteRun, detection_problems, run_suite
+from brokenservers import (
+    REPO,
+    Runner,
+    SuiteRun,
+    cached_runner,
+    detection_problems,
+    run_suite_against,
+)
 from brokentext import BOOK_UTF16_TEXT, Utf8Server, Utf16EchoServer, Utf16Server
 
 # -- utf8 ----------------------------------------------------------------------------------
@@ -58,8 +66,6 @@ ECHO_SHOULD = ["utf16/rfc2781/echo/no-bom-big-endian"]
 ECHO_ALL = ECHO_MUST + ECHO_SHOULD
 ECHO = ["--utf16-service", "echo"]
 
-Runner = Callable[..., SuiteRun]
-
 
 def fault_of(rid: str) -> str:
     """The server fault that breaks requirement ``rid``."""
@@ -69,22 +75,16 @@ def fault_of(rid: str) -> str:
 @pytest.fixture(scope="module")
 def text_run(tmp_path_factory: pytest.TempPathFactory) -> Runner:
     """Run a suite against a server of ``kind`` with ``fault``; each distinct run once."""
-    cache: dict[tuple[str, str | None, tuple[str, ...]], SuiteRun] = {}
+    runners = {
+        "utf8": cached_runner("utf8", Utf8Server, tmp_path_factory),
+        "sender": cached_runner(
+            "utf16", functools.partial(Utf16Server, text=SENDER_TEXT), tmp_path_factory
+        ),
+        "echo": cached_runner("utf16", Utf16EchoServer, tmp_path_factory),
+    }
 
     def run(kind: str, fault: str | None, *extra: str) -> SuiteRun:
-        key = (kind, fault, extra)
-        if key not in cache:
-            report_dir = tmp_path_factory.mktemp(f"{kind}-reports")
-            server: Utf8Server | Utf16Server | Utf16EchoServer
-            if kind == "utf8":
-                server, suite = Utf8Server(fault), "utf8"
-            elif kind == "sender":
-                server, suite = Utf16Server(fault, text=SENDER_TEXT), "utf16"
-            else:
-                server, suite = Utf16EchoServer(fault), "utf16"
-            with server:
-                cache[key] = run_suite(suite, server, report_dir, *extra)
-        return cache[key]
+        return runners[kind](fault, *extra)
 
     return run
 
@@ -197,17 +197,11 @@ def test_utf16_echo_should_violation_warns(text_run: Runner, rid: str, strict: b
 # -- the embedded references, and choosing the service -------------------------------------
 
 
-class _Embedded:
-    """No --target: the suite certifies its embedded reference."""
-
-    def targets(self, suite: str) -> list[str]:
-        return []
-
-
 @pytest.mark.parametrize("service", ["sender", "echo"])
 def test_service_option_picks_the_embedded_reference(tmp_path: Path, service: str) -> None:
     """``--utf16-service echo`` without a target certifies the utf16echo reference."""
-    run = run_suite("utf16", _Embedded(), tmp_path, "--utf16-service", service)  # type: ignore[arg-type]
+    # No target: the suite certifies its embedded reference.
+    run = run_suite_against("utf16", [], tmp_path, "--utf16-service", service)
     assert run.returncode == 0, run.summary()
     assert run.certificate["verdict"] == "CONFORMANT", run.summary()
     ids = ECHO_ALL if service == "echo" else SENDER_WITHOUT_EXPECTED

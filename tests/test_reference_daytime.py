@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import random
 import re
 import socket
-import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from servers import TIMEOUT, Starting, connect, running
 
-from reference_impls._shell import Listen, Server, StreamServer
+from reference_impls._shell import Listen, StreamServer
 from reference_impls.daytime import server as daytime_server
 from reference_impls.daytime.protocol import (
     MONTHS,
@@ -28,8 +26,6 @@ from reference_impls.daytime.protocol import (
     reply_to_datagram,
 )
 
-TIMEOUT = 5.0
-Starting = Coroutine[Any, Any, Server]
 FIXED = datetime(2026, 11, 26, 10, 37, 10, tzinfo=UTC)
 FIXED_TEXT = "Thursday, November 26, 2026 10:37:10-UTC\r\n"
 FIXED_BYTES = FIXED_TEXT.encode("ascii")
@@ -42,31 +38,9 @@ _SYNTAX = re.compile(
 # -- helpers ---------------------------------------------------------------------------
 
 
-@contextmanager
-def running(start: Callable[[], Starting]) -> Iterator[Server]:
-    """A server on an event loop in a thread, so tests use plain blocking sockets."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    try:
-        server = asyncio.run_coroutine_threadsafe(start(), loop).result(TIMEOUT)
-        try:
-            yield server
-        finally:
-            asyncio.run_coroutine_threadsafe(server.close(), loop).result(TIMEOUT)
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(TIMEOUT)
-        loop.close()
-
-
 def daytime(scheme: str = "tcp", linger: float = daytime_server.LINGER) -> Callable[[], Starting]:
     listen = Listen("tcp" if scheme == "tcp" else "udp", "127.0.0.1", 0)
     return lambda: daytime_server.start(listen, clock=lambda: FIXED, linger=linger)
-
-
-def connect(server: Server) -> socket.socket:
-    return socket.create_connection(server.sockname, timeout=TIMEOUT)
 
 
 def read_to_eof(sock: socket.socket) -> bytes:

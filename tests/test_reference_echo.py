@@ -13,22 +13,20 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from servers import TIMEOUT, Starting, connect, feeds, read_exactly, running
 
 from reference_impls.__main__ import main
 from reference_impls._shell import (
     Listen,
     ListenError,
-    Server,
     StreamServer,
     format_ready_line,
     parse_listen,
@@ -44,32 +42,12 @@ from reference_impls.echo.protocol import (
 )
 from reference_impls.echo.server import WRITE_BUFFER_HIGH, EchoStats
 
-TIMEOUT = 5.0
 ROOT = Path(__file__).resolve().parents[1]
 #: asyncio reads at most this much per recv() (selector_events max_size).
 ASYNCIO_READ = 256 * 1024
-Starting = Coroutine[Any, Any, Server]
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-@contextmanager
-def running(start: Callable[[], Starting]) -> Iterator[Server]:
-    """A server on an event loop in a thread, so tests use plain blocking sockets."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    try:
-        server = asyncio.run_coroutine_threadsafe(start(), loop).result(TIMEOUT)
-        try:
-            yield server
-        finally:
-            asyncio.run_coroutine_threadsafe(server.close(), loop).result(TIMEOUT)
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(TIMEOUT)
-        loop.close()
 
 
 def echo(
@@ -80,22 +58,6 @@ def echo(
 ) -> Callable[[], Starting]:
     listen = Listen("tcp" if scheme == "tcp" else "udp", "127.0.0.1", 0)
     return lambda: echo_server.start(listen, idle_timeout=idle_timeout, stats=stats)
-
-
-def connect(server: Server | tuple[str, int]) -> socket.socket:
-    address = server if isinstance(server, tuple) else server.sockname
-    return socket.create_connection(address, timeout=TIMEOUT)
-
-
-def recv_exactly(sock: socket.socket, n: int) -> bytes:
-    data = bytearray()
-    deadline = time.monotonic() + TIMEOUT
-    while len(data) < n:
-        assert time.monotonic() < deadline, "echo too slow"
-        chunk = sock.recv(n - len(data))
-        assert chunk, f"EOF after {len(data)} of {n} bytes"
-        data += chunk
-    return bytes(data)
 
 
 def exchange(sock: socket.socket, data: bytes) -> bytes:
@@ -139,18 +101,6 @@ def wait_until(condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
         time.sleep(0.01)
 
 
-def feeds(data: bytes) -> dict[str, list[bytes]]:
-    """``data`` whole, one byte at a time, and split at random points."""
-    rng = random.Random(862)
-    cuts = sorted(rng.sample(range(1, len(data)), k=min(7, max(len(data) - 1, 0))))
-    edges = [0, *cuts, len(data)]
-    return {
-        "whole": [data],
-        "bytewise": [data[i : i + 1] for i in range(len(data))],
-        "random": [data[a:b] for a, b in itertools.pairwise(edges)],
-    }
-
-
 def udp_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.settimeout(TIMEOUT)
@@ -167,7 +117,7 @@ PAYLOAD = bytes(range(256)) * 3 + b"\r\n.\r\n" + bytes(range(255, -1, -1))
 def test_core_sends_back_what_arrives_as_it_arrives(way: str) -> None:
     conn = EchoConnection()
     out = bytearray()
-    for chunk in feeds(PAYLOAD)[way]:
+    for chunk in feeds(PAYLOAD, seed=862, cuts=7)[way]:
         conn.receive_data(chunk)
         assert conn.state is EchoState.OPEN
         sent = conn.data_to_send()
@@ -182,7 +132,7 @@ def test_core_sends_back_what_arrives_as_it_arrives(way: str) -> None:
 @pytest.mark.parametrize("way", ["whole", "bytewise", "random"])
 def test_core_closes_only_after_everything_received_is_handed_out(way: str) -> None:
     conn = EchoConnection()
-    for chunk in feeds(PAYLOAD)[way]:
+    for chunk in feeds(PAYLOAD, seed=862, cuts=7)[way]:
         conn.receive_data(chunk)
     conn.receive_eof()
     before = (conn.state, conn.should_close, conn.pending)
@@ -238,7 +188,7 @@ def test_tcp_echoes_all_256_octet_values() -> None:
     with running(echo()) as server, connect(server) as sock:
         octets = bytes(range(256))
         sock.sendall(octets)
-        assert recv_exactly(sock, 256) == octets
+        assert read_exactly(sock, 256) == octets
 
 
 def test_tcp_one_mib_round_trip_then_close_after_shut_wr() -> None:
@@ -253,7 +203,7 @@ def test_tcp_closes_after_client_shut_wr_once_all_is_echoed() -> None:
         with connect(server) as sock:
             sock.sendall(b"last words")
             sock.shutdown(socket.SHUT_WR)
-            assert recv_exactly(sock, 10) == b"last words"
+            assert read_exactly(sock, 10) == b"last words"
             assert sock.recv(1) == b""
         wait_until(lambda: len(server.connections) == 0)
 
@@ -265,7 +215,7 @@ def test_tcp_nodelay_is_set_on_server_side() -> None:
         started = time.monotonic()
         for i in range(50):
             sock.sendall(bytes([i]))
-            assert recv_exactly(sock, 1) == bytes([i])
+            assert read_exactly(sock, 1) == bytes([i])
         assert time.monotonic() - started < 2.0
 
 
@@ -279,7 +229,7 @@ def test_tcp_200_concurrent_clients() -> None:
             wait_until(lambda: stats.connections_opened == 200)
             for i, sock in enumerate(socks):
                 expected = f"client {i}\n".encode()
-                assert recv_exactly(sock, len(expected)) == expected
+                assert read_exactly(sock, len(expected)) == expected
             for sock in socks:
                 sock.shutdown(socket.SHUT_WR)
             for sock in socks:
@@ -324,7 +274,7 @@ def test_tcp_a_client_reset_mid_stream_does_not_stop_others() -> None:
     stats = EchoStats()
     with running(echo(stats=stats)) as server, connect(server) as other:
         other.sendall(b"before")
-        assert recv_exactly(other, 6) == b"before"
+        assert read_exactly(other, 6) == b"before"
         rude = connect(server)
         rude.sendall(bytes(200_000))
         rude.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -349,7 +299,7 @@ def test_tcp_idle_timeout_spares_a_connection_with_traffic() -> None:
     with running(echo(idle_timeout=0.3)) as server, connect(server) as sock:
         for i in range(8):  # 0.8 s in all, more than twice the timeout
             sock.sendall(bytes([i]))
-            assert recv_exactly(sock, 1) == bytes([i])
+            assert read_exactly(sock, 1) == bytes([i])
             time.sleep(0.1)
         assert exchange(sock, b"end") == b"end"
 

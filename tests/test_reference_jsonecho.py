@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import random
 import shutil
 import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from servers import TIMEOUT, Starting, connect, feeds, read_exactly, read_until_eof, running
 
-from reference_impls._shell import Listen, Server, parse_ready_line
+from reference_impls._shell import Listen, parse_ready_line
 from reference_impls.jsoncodec import (
     BOOK_PERSON_JSON,
     Email,
@@ -41,9 +40,7 @@ from reference_impls.jsonecho.protocol import (
 )
 from reference_impls.jsonecho.server import JSONEchoStats
 
-TIMEOUT = 5.0
 ROOT = Path(__file__).resolve().parents[1]
-Starting = Coroutine[Any, Any, Server]
 
 PERSONS = [
     book_person(),
@@ -53,18 +50,6 @@ PERSONS = [
 ]
 STREAM = b"".join(marshal_model(p) + b"\n" for p in PERSONS)
 REPLIES = b"".join(reply_for(p) for p in PERSONS)
-
-
-def feeds(data: bytes) -> dict[str, list[bytes]]:
-    """``data`` whole, one byte at a time, and split at random points."""
-    rng = random.Random(8259)
-    cuts = sorted(rng.sample(range(1, len(data)), k=min(9, max(len(data) - 1, 0))))
-    edges = [0, *cuts, len(data)]
-    return {
-        "whole": [data],
-        "bytewise": [data[i : i + 1] for i in range(len(data))],
-        "random": [data[a:b] for a, b in itertools.pairwise(edges)],
-    }
 
 
 def replies_of(data: bytes) -> list[Person]:
@@ -88,7 +73,7 @@ def test_reply_is_marshal_and_a_newline_like_json_encoder() -> None:
 def test_core_answers_each_person_however_the_bytes_arrive(way: str) -> None:
     conn = JSONEchoConnection()
     out = bytearray()
-    for chunk in feeds(STREAM)[way]:
+    for chunk in feeds(STREAM, seed=8259, cuts=9)[way]:
         conn.receive_data(chunk)
         assert conn.state is JSONEchoState.OPEN
         out += conn.data_to_send()
@@ -200,50 +185,8 @@ def test_core_data_after_eof_is_a_shell_bug() -> None:
 # -- the server ------------------------------------------------------------------------
 
 
-@contextmanager
-def running(start: Callable[[], Starting]) -> Iterator[Server]:
-    """A server on an event loop in a thread, so tests use plain blocking sockets."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    try:
-        server = asyncio.run_coroutine_threadsafe(start(), loop).result(TIMEOUT)
-        try:
-            yield server
-        finally:
-            asyncio.run_coroutine_threadsafe(server.close(), loop).result(TIMEOUT)
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(TIMEOUT)
-        loop.close()
-
-
 def jsonecho(**options: Any) -> Callable[[], Starting]:
     return lambda: jsonecho_server.start(Listen("tcp", "127.0.0.1", 0), **options)
-
-
-def connect(server: Server) -> socket.socket:
-    return socket.create_connection(server.sockname, timeout=TIMEOUT)
-
-
-def read_until_eof(sock: socket.socket) -> bytes:
-    data = bytearray()
-    deadline = time.monotonic() + TIMEOUT
-    while chunk := sock.recv(65536):
-        data += chunk
-        assert time.monotonic() < deadline, "no EOF in time"
-    return bytes(data)
-
-
-def read_exactly(sock: socket.socket, n: int) -> bytes:
-    data = bytearray()
-    deadline = time.monotonic() + TIMEOUT
-    while len(data) < n:
-        assert time.monotonic() < deadline, "reply too slow"
-        chunk = sock.recv(n - len(data))
-        assert chunk, f"EOF after {len(data)} of {n} bytes"
-        data += chunk
-    return bytes(data)
 
 
 def test_server_round_trips_pipelined_persons_then_closes_after_client_eof() -> None:

@@ -12,13 +12,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from servers import TIMEOUT
+from servers import running as in_a_thread
 
 from reference_impls._shell import Listen, Server
 from reference_impls.simpleftp import server as simpleftp_server
@@ -31,7 +32,6 @@ from reference_impls.simpleftp.protocol import (
 )
 from reference_impls.simpleftp.server import DEMO_TREE, SimpleFtpServer
 
-TIMEOUT = 5.0
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -193,24 +193,9 @@ def test_tree_must_be_a_directory(tree: Path) -> None:
 # -- the asyncio shell -----------------------------------------------------------------
 
 
-@contextmanager
-def running(root: Path | None = None) -> Iterator[Server]:
+def running(root: Path | None = None) -> AbstractContextManager[Server]:
     """The server on an event loop in a thread, so tests use plain blocking sockets."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    listen = Listen("tcp", "127.0.0.1", 0)
-    try:
-        started = simpleftp_server.start(listen, root=root)
-        server = asyncio.run_coroutine_threadsafe(started, loop).result(TIMEOUT)
-        try:
-            yield server
-        finally:
-            asyncio.run_coroutine_threadsafe(server.close(), loop).result(TIMEOUT)
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(TIMEOUT)
-        loop.close()
+    return in_a_thread(lambda: simpleftp_server.start(Listen("tcp", "127.0.0.1", 0), root=root))
 
 
 def ask(sock: socket.socket, text: bytes, *, until: bytes | None = None) -> bytes:

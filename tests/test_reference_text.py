@@ -11,15 +11,13 @@ import asyncio
 import itertools
 import random
 import socket
-import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from servers import TIMEOUT, running
 
 from reference_impls.__main__ import PROTOCOLS
 from reference_impls._shell import Listen, ListenError, Server
@@ -39,7 +37,6 @@ from reference_impls.text.utf16 import (
     encode_utf16,
 )
 
-TIMEOUT = 5.0
 Outcome = tuple[str, None] | tuple[None, int]
 Decoder = Utf8Decoder | Utf16Decoder
 
@@ -281,26 +278,7 @@ def test_echo_core_bounds_the_document() -> None:
 
 # -- the servers -----------------------------------------------------------------------
 
-Starting = Coroutine[Any, Any, Server]
 LISTEN = Listen("tcp", "127.0.0.1", 0)
-
-
-@contextmanager
-def running(start: Callable[[], Starting]) -> Iterator[Server]:
-    """A server on an event loop in a thread, so tests use plain blocking sockets."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    try:
-        server = asyncio.run_coroutine_threadsafe(start(), loop).result(TIMEOUT)
-        try:
-            yield server
-        finally:
-            asyncio.run_coroutine_threadsafe(server.close(), loop).result(TIMEOUT)
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(TIMEOUT)
-        loop.close()
 
 
 def read_all(sock: socket.socket) -> bytes:

@@ -1,4 +1,4 @@
-"""Independent daytime (RFC 867) and echo (RFC 862) peers for interop tests.
+"""Independent daytime (RFC 867) and echo (RFC 862) peers, and Go servers, for interop tests.
 
 Two peers, each serving daytime and echo over TCP and UDP on 127.0.0.1:
 
@@ -14,6 +14,9 @@ and leave nothing running when they exit, even on error.
 A missing prerequisite raises :class:`PeerUnavailable`, whose ``reason`` says how to
 install it; any other failure (a build error, a peer that does not come up) is an
 ordinary exception, so it fails the test run instead of skipping it.
+
+:func:`start_go_server` runs any other Go program of the interop tests that prints
+``listening tcp HOST PORT`` once it listens (the book's servers in ``go/``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
@@ -36,10 +40,12 @@ __all__ = [
     "GO_PEER_SOURCE",
     "SERVICES",
     "Endpoint",
+    "GoServer",
     "PeerMap",
     "PeerUnavailable",
     "build_go_peer",
     "start_go_peer",
+    "start_go_server",
     "start_xinetd_peer",
     "xinetd_config",
 ]
@@ -142,7 +148,9 @@ def build_go_peer() -> Path:
     return build_go_program(GO_PEER_SOURCE)
 
 
-def _read_ready_lines(proc: subprocess.Popen[bytes], count: int, timeout: float) -> list[str]:
+def _read_ready_lines(
+    proc: subprocess.Popen[bytes], count: int, timeout: float, name: str = "Go peer"
+) -> list[str]:
     """Read ``count`` lines from ``proc.stdout`` within ``timeout`` seconds."""
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
@@ -151,13 +159,13 @@ def _read_ready_lines(proc: subprocess.Popen[bytes], count: int, timeout: float)
     while buf.count(b"\n") < count:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise TimeoutError(f"Go peer printed {buf!r} in {timeout} s, expected {count} lines")
+            raise TimeoutError(f"{name} printed {buf!r} in {timeout} s, expected {count} lines")
         ready, _, _ = select.select([fd], [], [], left)
         if not ready:
             continue
         chunk = os.read(fd, 4096)
         if not chunk:
-            raise RuntimeError(f"Go peer exited before it was ready; stdout so far: {buf!r}")
+            raise RuntimeError(f"{name} exited before it was ready; stdout so far: {buf!r}")
         buf += chunk
     return buf.decode("ascii").splitlines()[:count]
 
@@ -211,6 +219,66 @@ def start_go_peer(host: str = "127.0.0.1", ready_timeout: float = 10.0) -> Itera
                 err = stderr.read().decode(errors="replace")
                 raise RuntimeError(f"{exc}\nGo peer stderr:\n{err}") from None
             yield MappingProxyType(_parse_ready_lines(lines))
+        finally:
+            _kill(proc)
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    pipe.close()
+
+
+# ------------------------------------------------------------------ other Go servers
+
+
+@dataclass(frozen=True)
+class GoServer:
+    """A running Go server: its process and the TCP address it announced."""
+
+    proc: subprocess.Popen[bytes]
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        """The ``--target`` URL of the server (without the suite label)."""
+        return f"tcp://{self.host}:{self.port}"
+
+
+@contextlib.contextmanager
+def start_go_server(
+    source: Path, *args: str, cwd: Path | None = None, ready_timeout: float = 10.0
+) -> Iterator[GoServer]:
+    """Build and run the Go program ``source`` with ``args``; yield it once it listens.
+
+    The program must print ``listening tcp HOST PORT`` when it is ready, within
+    ``ready_timeout`` seconds. Its stdin is a pipe of ours, so a program that exits
+    at end of input (``-exit-on-stdin-eof`` or always) cannot outlive this process.
+    It is killed and reaped on exit. :class:`PeerUnavailable` if Go is missing.
+    """
+    binary = build_go_program(source)
+    name = source.parent.name
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen(
+            [str(binary), *args],
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            start_new_session=True,
+        )
+        try:
+            try:
+                (line,) = _read_ready_lines(proc, 1, ready_timeout, name=name)
+                match line.split():
+                    case ["listening", "tcp", host, port] if port.isdigit():
+                        address = host, int(port)
+                    case _:
+                        raise RuntimeError(f"{name} printed {line!r}, not a ready line")
+            except (TimeoutError, RuntimeError) as exc:
+                _kill(proc)
+                stderr.seek(0)
+                err = stderr.read().decode(errors="replace")
+                raise RuntimeError(f"{exc}\n{name} stderr:\n{err}") from None
+            yield GoServer(proc, *address)
         finally:
             _kill(proc)
             for pipe in (proc.stdin, proc.stdout):

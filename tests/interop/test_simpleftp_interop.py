@@ -16,80 +16,18 @@ The server runs in a temporary directory with two files and a subdirectory.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import subprocess
-import sys
-import tempfile
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from brokenservers import PLAIN, run_suite_against
 
-from .peers import PeerUnavailable, build_go_program
+from .peers import GoServer
 
 pytestmark = pytest.mark.interop
 
-REPO = Path(__file__).resolve().parents[2]
 SOURCE = Path(__file__).resolve().parent / "go" / "bookftp" / "main.go"
-RUN_TIMEOUT = 240.0
-READY_TIMEOUT = 10.0
-
-
-@contextlib.contextmanager
-def book_server(root: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
-    """Run the book's server in ``root``; yield the process, host and port."""
-    try:
-        binary = build_go_program(SOURCE)
-    except PeerUnavailable as exc:
-        pytest.skip(exc.reason)
-    with tempfile.TemporaryFile() as stderr:
-        proc = subprocess.Popen(
-            [str(binary), "-exit-on-stdin-eof"],
-            cwd=root,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            start_new_session=True,
-        )
-        try:
-            assert proc.stdout is not None
-            # One line; readline is bounded by the process exiting or READY_TIMEOUT's
-            # kill below (a timer, since readline itself has no timeout).
-            with _kill_after(proc, READY_TIMEOUT):
-                line = proc.stdout.readline().decode(errors="replace")
-            parts = line.split()
-            if len(parts) != 4 or parts[:2] != ["listening", "tcp"]:
-                stderr.seek(0)
-                raise RuntimeError(f"bookftp printed {line!r}; stderr: {stderr.read()!r}")
-            yield proc, parts[2], int(parts[3])
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=10)
-            for pipe in (proc.stdin, proc.stdout):
-                if pipe is not None:
-                    pipe.close()
-
-
-@contextlib.contextmanager
-def _kill_after(proc: subprocess.Popen[bytes], seconds: float) -> Iterator[None]:
-    """Kill ``proc`` if the block is still running after ``seconds``."""
-
-    def kill() -> None:
-        if proc.poll() is None:
-            proc.kill()
-
-    timer = threading.Timer(seconds, kill)
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
 
 
 def demo_tree(root: Path) -> None:
@@ -99,34 +37,21 @@ def demo_tree(root: Path) -> None:
     (root / "docs" / "guide.txt").write_text("a file in a subdirectory\n")
 
 
-def certify(host: str, port: int, report_dir: Path) -> tuple[int, dict[str, Any], str]:
-    argv = [sys.executable, "-m", "pytest", "suites/simpleftp", "-q", "-p", "no:cacheprovider"]
-    argv += ["--target", f"simpleftp=tcp://{host}:{port}", "--report-dir", str(report_dir)]
-    argv += ["--timeout", "1"]
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("WIRECERT_", "PYTEST_", "COV_"))
-    }
-    proc = subprocess.run(
-        argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
-    )
-    output = proc.stdout + proc.stderr
-    path = report_dir / "latest" / "certificate.json"
-    assert path.is_file(), f"no certificate at {path}:\n{output[-4000:]}"
-    return proc.returncode, json.loads(path.read_text()), output
-
-
 def test_book_server_shares_its_directory_and_dies_of_a_two_byte_command(
-    tmp_path: Path,
+    go_server: Callable[..., GoServer], tmp_path: Path
 ) -> None:
     root = tmp_path / "served"
     root.mkdir()
     demo_tree(root)
-    with book_server(root) as (server, host, port):
-        returncode, certificate, output = certify(host, port, tmp_path / "reports")
-        crashed = server.poll()
+    server = go_server(SOURCE, "-exit-on-stdin-eof", cwd=root)
+    run = run_suite_against(
+        "simpleftp", [server.url], tmp_path / "reports", "--timeout", "1", options=PLAIN
+    )
+    crashed = server.proc.poll()
+    returncode, certificate = run.returncode, run.certificate
     by_id = {r["id"]: r for r in certificate["requirements"]}
     outcomes = {rid: r["outcome"] for rid, r in by_id.items()}
-    message = f"exit {returncode}, outcomes {json.dumps(outcomes, indent=1)}\n{output[-4000:]}"
+    message = f"exit {returncode}, outcomes {json.dumps(outcomes, indent=1)}\n{run.output[-4000:]}"
 
     assert returncode == 1, message
     assert certificate["verdict"] == "NON_CONFORMANT", message

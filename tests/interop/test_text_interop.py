@@ -10,76 +10,33 @@ utf16 suite must certify it NON_CONFORMANT and say why. The second edition write
 
 from __future__ import annotations
 
-import contextlib
-import os
-import select
-import subprocess
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from brokenservers import SuiteRun, run_suite
+from brokenservers import GOOD_VERDICTS, SuiteRun, run_suite_against
 
-from .peers import PeerUnavailable, build_go_program
+from .peers import GoServer
 
 pytestmark = pytest.mark.interop
 
 BOOKTEXT = Path(__file__).resolve().parent / "go" / "booktext"
-READY_TIMEOUT = 10.0
-GOOD_VERDICTS = ("CONFORMANT", "CONFORMANT_WITH_WARNINGS")
 MATCHES = "utf16/rfc2781/sender/bom-matches-byte-order"
 
 
-class GoServer:
-    """A running book server, with the ``targets`` that :func:`run_suite` asks for."""
+@pytest.fixture
+def certify(go_server: Callable[..., GoServer], tmp_path: Path) -> Callable[..., SuiteRun]:
+    """``certify(name, suite, *extra)``: ``suite`` against ``go/booktext/<name>``."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
+    def run(name: str, suite: str, *extra: str) -> SuiteRun:
+        server = go_server(BOOKTEXT / name / "main.go")
+        return run_suite_against(suite, [server.url], tmp_path / "reports", *extra)
 
-    def targets(self, suite: str) -> list[str]:
-        return ["--target", f"{suite}=tcp://{self.host}:{self.port}"]
-
-
-@contextlib.contextmanager
-def book_server(name: str) -> Iterator[GoServer]:
-    """Build and run ``go/booktext/<name>``; skip when Go is not installed."""
-    try:
-        binary = build_go_program(BOOKTEXT / name / "main.go")
-    except PeerUnavailable as exc:
-        pytest.skip(exc.reason)
-    # It exits when its stdin closes, so it cannot outlive this process.
-    proc = subprocess.Popen(
-        [str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        assert proc.stdout is not None
-        line, deadline = b"", time.monotonic() + READY_TIMEOUT
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            assert left > 0, f"{name} printed {line!r} in {READY_TIMEOUT} s"
-            if select.select([proc.stdout], [], [], left)[0]:
-                chunk = os.read(proc.stdout.fileno(), 256)
-                assert chunk, f"{name} exited: {proc.stderr.read() if proc.stderr else b''!r}"
-                line += chunk
-        words = line.decode().split()
-        assert words[:2] == ["listening", "tcp"] and len(words) == 4, line
-        yield GoServer(words[2], int(words[3]))
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
-        for pipe in (proc.stdin, proc.stdout, proc.stderr):
-            if pipe is not None:
-                pipe.close()
+    return run
 
 
-def certify(name: str, suite: str, tmp_path: Path, *extra: str) -> SuiteRun:
-    with book_server(name) as server:
-        return run_suite(suite, server, tmp_path / "reports", *extra)  # type: ignore[arg-type]
-
-
-def test_first_edition_utf16_server_is_non_conformant(tmp_path: Path) -> None:
-    run = certify("utf16server1", "utf16", tmp_path, "--utf16-expect-text", "j'ai arrêté")
+def test_first_edition_utf16_server_is_non_conformant(certify: Callable[..., SuiteRun]) -> None:
+    run = certify("utf16server1", "utf16", "--utf16-expect-text", "j'ai arrêté")
     assert run.returncode == 1, run.summary()
     assert run.certificate["verdict"] == "NON_CONFORMANT", run.summary()
     failed = {rid for rid, outcome in run.outcomes().items() if outcome in ("fail", "warn")}
@@ -91,15 +48,15 @@ def test_first_edition_utf16_server_is_non_conformant(tmp_path: Path) -> None:
     assert "first edition" in actual, actual
 
 
-def test_second_edition_utf16_server_conforms(tmp_path: Path) -> None:
-    run = certify("utf16server2", "utf16", tmp_path, "--utf16-expect-text", "j'ai arrêté")
+def test_second_edition_utf16_server_conforms(certify: Callable[..., SuiteRun]) -> None:
+    run = certify("utf16server2", "utf16", "--utf16-expect-text", "j'ai arrêté")
     assert run.returncode == 0, run.summary()
     assert run.certificate["verdict"] in GOOD_VERDICTS, run.summary()
     assert run.outcomes()["utf16/rfc2781/sender/text-as-expected"] == "pass", run.summary()
 
 
-def test_utf8_server_conforms(tmp_path: Path) -> None:
-    run = certify("utf8server", "utf8", tmp_path)
+def test_utf8_server_conforms(certify: Callable[..., SuiteRun]) -> None:
+    run = certify("utf8server", "utf8")
     assert run.returncode == 0, run.summary()
     assert run.certificate["verdict"] in GOOD_VERDICTS, run.summary()
     assert (

@@ -1,6 +1,6 @@
 // Command bookgobecho is the gob echo server of Newmarch, "Network Programming
 // with Go", ch. 4 (GobEchoServer), standard library only, for wirecert's interop
-// tests (tests/interop/test_gob_interop.py).
+// tests (tests/interop/test_book_echo_interop.py).
 //
 // As in the book, each connection is served by its own goroutine, which ten times
 // decodes a Person with a gob.Decoder and encodes it back with a gob.Encoder,

@@ -1,6 +1,6 @@
 // Command bookjsonecho is the JSON echo server of Newmarch, "Network Programming
 // with Go", ch. 4 (JSONEchoServer), standard library only, for wirecert's interop
-// tests (tests/interop/test_json_interop.py).
+// tests (tests/interop/test_book_echo_interop.py).
 //
 // As in the book, each connection is served by its own goroutine, which ten times
 // decodes a Person with a json.Decoder and encodes it back with a json.Encoder,
