@@ -164,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     except ListenError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:  # a transport the protocol does not run over
+        print(f"{PROG}: error: {args.protocol}: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -41,7 +41,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Scheme = Literal["tcp", "udp"]
+#: ``http`` is a stream socket whose protocol begins with HTTP (net/rpc's CONNECT).
+Scheme = Literal["tcp", "udp", "http"]
 
 #: The line printed to stdout for each listener once it is bound. Other programs parse
 #: it (see :func:`parse_ready_line`), so it must not change.
@@ -87,7 +88,9 @@ def _scheme(text: str) -> Scheme:
         return "tcp"
     if lowered == "udp":
         return "udp"
-    raise ValueError(f"unknown scheme {text!r}: use tcp or udp")
+    if lowered == "http":
+        return "http"
+    raise ValueError(f"unknown scheme {text!r}: use tcp, udp or http")
 
 
 def parse_listen(text: str, *, default_scheme: str) -> Listen:
@@ -105,10 +108,12 @@ def parse_listen(text: str, *, default_scheme: str) -> Listen:
     scheme_text = match["scheme"]
     if scheme_text is None:
         scheme = default
-    elif scheme_text.lower() in ("tcp", "udp"):
+    elif scheme_text.lower() in ("tcp", "udp", "http"):
         scheme = _scheme(scheme_text)
     else:
-        raise ValueError(f"{prefix}: the scheme must be tcp or udp, e.g. udp://127.0.0.1:7007")
+        raise ValueError(
+            f"{prefix}: the scheme must be tcp, udp or http, e.g. udp://127.0.0.1:7007"
+        )
     port = int(match["port"])
     if port > 65535:
         raise ValueError(
@@ -275,7 +280,7 @@ class ReplyingDatagramProtocol(asyncio.DatagramProtocol):
 
 async def _bind(listen: Listen) -> socket.socket:
     loop = asyncio.get_running_loop()
-    kind = socket.SOCK_STREAM if listen.scheme == "tcp" else socket.SOCK_DGRAM
+    kind = socket.SOCK_DGRAM if listen.scheme == "udp" else socket.SOCK_STREAM
     infos = await loop.getaddrinfo(listen.host, listen.port, type=kind, flags=socket.AI_PASSIVE)
     # Only the first address: one listener is one socket and one ready line (asyncio
     # would bind every address of a name such as localhost, each on its own port 0).

@@ -53,6 +53,7 @@ def test_run_certifies_the_installed_suites_and_report_rerenders(tmp_path: Path)
         (["report", "missing.json"], "no certificate at missing.json"),
         (["frobnicate"], "unknown command 'frobnicate'"),
         (["serve", "gopher"], "gopher"),
+        (["serve", "simpleftp", "--udp"], "simpleftp runs over TCP only"),
     ],
 )
 def test_mistakes_are_one_line(tmp_path: Path, args: list[str], message: str) -> None:

@@ -400,7 +400,7 @@ def test_parse_listen_accepts(text: str, default: str, expected: Listen) -> None
         ("127.0.0.1:", "expected"),
         ("127.0.0.1:http", "expected"),
         ("127.0.0.1:70000", "0 to 65535"),
-        ("ftp://127.0.0.1:21", "tcp or udp"),
+        ("ftp://127.0.0.1:21", "tcp, udp or http"),
         ("::1:7007", "brackets"),
         ("[nonsense]:7", "IPv6"),
         ("bad host:7", "host name"),

@@ -86,6 +86,8 @@ async def start(
 ) -> Server:
     """Serve daytime on ``listen`` (TCP or UDP); ``clock`` returns an aware datetime."""
     now = clock if clock is not None else _utc_now
+    if listen.scheme not in ("tcp", "udp"):
+        raise ValueError(f"daytime runs over TCP or UDP, not {listen.scheme}")
     if listen.scheme == "udp":
         return await start_datagram(
             listen,

@@ -191,6 +191,8 @@ async def start(
     """
     if idle_timeout is not None and idle_timeout <= 0:
         raise ValueError(f"idle_timeout must be positive seconds, got {idle_timeout}")
+    if listen.scheme not in ("tcp", "udp"):
+        raise ValueError(f"echo runs over TCP or UDP, not {listen.scheme}")
     if listen.scheme == "udp":
         return await start_datagram(
             listen, lambda sock: ReplyingDatagramProtocol(echo_datagram, sock)
