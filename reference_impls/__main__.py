@@ -20,6 +20,8 @@ from reference_impls.daytime import server as daytime
 from reference_impls.echo import server as echo
 from reference_impls.gobecho import server as gobecho
 from reference_impls.jsonecho import server as jsonecho
+from reference_impls.jsonrpc import server as jsonrpc
+from reference_impls.rpc import server as rpc
 from reference_impls.simpleftp import server as simpleftp
 from reference_impls.text import server as texts
 
@@ -56,6 +58,9 @@ PROTOCOLS: dict[str, Start] = {
     "utf16text": lambda listen, o: texts.start_utf16_sender(listen),
     "utf16echo": lambda listen, o: texts.start_utf16_echo(listen, idle_timeout=o.idle_timeout),
     "simpleftp": lambda listen, o: simpleftp.start(listen, root=o.root),
+    "rpc": lambda listen, o: rpc.start(listen),
+    "jsonrpc": lambda listen, o: jsonrpc.start(listen, profile="1.0", idle_timeout=o.idle_timeout),
+    "jsonrpc2": lambda listen, o: jsonrpc.start(listen, profile="2.0", idle_timeout=o.idle_timeout),
 }
 
 
