@@ -7,12 +7,12 @@ failing example shows both what was sent and how it was cut.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-__all__ = ["Written", "chops", "written_streams"]
+__all__ = ["PACED_GAP", "WRITE_PATTERNS", "Written", "chops", "cut", "written_streams"]
 
 
 @dataclass(frozen=True)
@@ -72,3 +72,23 @@ def written_streams(
     if max_writes < 1:
         raise ValueError(f"written_streams() needs max_writes >= 1, got {max_writes}")
     return _written(min_size, max_size, max_writes)
+
+
+#: Ways to cut one message into writes, for "any write pattern" checks: a server must
+#: reassemble a value however TCP delivers it. Back-to-back small writes may still
+#: arrive as one read on a busy machine, so the paced pattern waits between writes.
+WRITE_PATTERNS: dict[str, Callable[[int], tuple[int, ...]]] = {
+    "one-byte-at-a-time": lambda n: (1,) * n,
+    "random-chops": lambda n: chops(n, seed=1234, largest=7),
+    "three-paced-writes": lambda n: (n // 3, n // 3, n - 2 * (n // 3)),
+}
+#: Seconds between the writes of a paced pattern.
+PACED_GAP = 0.1
+
+
+def cut(payload: bytes, pattern: str) -> tuple[list[bytes], float]:
+    """The writes that carry ``payload`` in the named pattern, and the pause between them."""
+    sizes = WRITE_PATTERNS[pattern](len(payload))
+    written = Written(payload, tuple(size for size in sizes if size))
+    pause = PACED_GAP if pattern.endswith("paced-writes") else 0.0
+    return list(written.chunks()), pause

@@ -8,11 +8,9 @@ the documentation leaves open; the robustness rule here is the suite's own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from harness.fuzzers.streams import chops
+from harness.fuzzers.streams import WRITE_PATTERNS, cut
 from harness.targets import Target
 from harness.verify import fail
 from harness.wire import End, Wire
@@ -97,20 +95,10 @@ def test_several_values_on_one_connection(target: Target, wire: Wire, how: str) 
             fail(expected, f"reply {i + 1} is {have!r}, not {want!r}")
 
 
-WRITES: dict[str, Callable[[int], tuple[int, ...]]] = {
-    "one-byte-at-a-time": lambda n: (1,) * n,
-    "random-chops": lambda n: chops(n, seed=1200, largest=7),
-    "three-paced-writes": lambda n: (n // 3, n // 3, n - 2 * (n // 3)),
-}
-#: Seconds between the writes of the paced pattern: so the target surely reads the
-#: parts apart, however busy the machine (the other patterns may coalesce).
-PACE = 0.1
-
-
 @pytest.mark.requirement(
     "gob/go-encoding-gob/basics/any-write-pattern", level="MUST", ref=REF, quote=ROUND_TRIP
 )
-@pytest.mark.parametrize("pattern", list(WRITES))
+@pytest.mark.parametrize("pattern", list(WRITE_PATTERNS))
 def test_any_write_pattern_of_one_value(target: Target, wire: Wire, pattern: str) -> None:
     """Send one Person (definitions and value, with multi-byte characters) cut into
     writes of the pattern's sizes: a message is whole when its count of bytes is in."""
@@ -120,12 +108,9 @@ def test_any_write_pattern_of_one_value(target: Target, wire: Wire, pattern: str
         Email=[Email(Kind="wörk", Address="名前@example.org")],
     )
     payload = encode(person)
-    chunks, offset = [], 0
-    for size in WRITES[pattern](len(payload)):
-        chunks.append(payload[offset : offset + size])
-        offset += size
+    chunks, pause = cut(payload, pattern)
     conn = wire.connect(target)
-    conn.send_chunks(chunks, pause=PACE if pattern.endswith("paced-writes") else 0.0)
+    conn.send_chunks(chunks, pause=pause)
     expected = f"the Person back, whatever the writes ({pattern})"
     (got,) = decode_replies(read_replies(conn, 1), 1, expected)
     if got != person:
