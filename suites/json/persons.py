@@ -9,26 +9,23 @@ the text itself (key spelling, escaping, UTF-8) look at the bytes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import pytest
 from hypothesis import strategies as st
 
 from harness.errors import ConformanceFailure
 from harness.targets import Target
-from harness.wire import Observation, TcpConnection, Wire
+from harness.wire import TcpConnection, Wire
 from reference_impls.errors import RemoteProtocolError
 from reference_impls.jsoncodec import (
-    END_OF_STREAM,
-    NEED_DATA,
     Email,
-    JSONStreamDecoder,
     Name,
     Person,
     book_person,
     marshal_model,
     model_from_value,
 )
+from suites.jsonvalues import JSONValues, complete
 
 __all__ = [
     "BOOK_ID",
@@ -53,24 +50,10 @@ def encode(person: Person) -> bytes:
     return marshal_model(person) + b"\n"
 
 
-class Replies:
-    """The values decoded from what came back, and how the stream went."""
+class Replies(JSONValues):
+    """The replies decoded from what came back, and how the stream went."""
 
-    def __init__(self, observed: Observation, count: int) -> None:
-        self.observed = observed
-        self.values: list[Any] = []
-        self.error: str | None = None
-        decoder = JSONStreamDecoder()
-        decoder.receive_data(observed.received)
-        try:
-            while len(self.values) < count:
-                value = decoder.next_value()
-                if value is NEED_DATA or value is END_OF_STREAM:
-                    break
-                self.values.append(value)
-        except RemoteProtocolError as exc:
-            at = f" at offset {exc.offset}" if exc.offset is not None else ""
-            self.error = f"the reply is not JSON{at}: {exc}"
+    noun = "reply"
 
     def persons(self, expected: str) -> list[Person]:
         """The values as Persons; a failure if any is missing or is not a Person."""
@@ -85,33 +68,10 @@ class Replies:
                 ) from None
         return out
 
-    def describe(self, count: int) -> str:
-        got = f"{len(self.values)} of {count} replies"
-        why = f"; {self.error}" if self.error else ""
-        return f"{got}: {self.observed.describe()}{why}"
-
-
-def _complete(count: int) -> Any:
-    def enough(received: bytes) -> bool:
-        decoder = JSONStreamDecoder()
-        decoder.receive_data(received)
-        got = 0
-        try:
-            while got < count:
-                value = decoder.next_value()
-                if value is NEED_DATA or value is END_OF_STREAM:
-                    return False
-                got += 1
-        except RemoteProtocolError:
-            return True  # no use waiting for more: the stream is broken
-        return True
-
-    return enough
-
 
 def read_replies(conn: TcpConnection, count: int) -> Replies:
     """Read until ``count`` whole values came back (or an error, a close, silence)."""
-    return Replies(conn.receive(until=_complete(count)), count)
+    return Replies(conn.receive(until=complete(count)), count)
 
 
 def send_and_read(

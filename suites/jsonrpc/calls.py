@@ -14,9 +14,9 @@ import pytest
 
 from harness.errors import ConformanceFailure
 from harness.targets import Target
-from harness.wire import Observation, TcpConnection, Wire
-from reference_impls.errors import RemoteProtocolError
-from reference_impls.jsoncodec import END_OF_STREAM, NEED_DATA, JSONStreamDecoder, marshal
+from harness.wire import TcpConnection, Wire
+from reference_impls.jsoncodec import marshal
+from suites.jsonvalues import JSONValues, complete
 
 __all__ = [
     "BASIC_IDS",
@@ -65,27 +65,10 @@ def divide(profile: str, a: int, b: int, rid: Any = 0) -> bytes:
     return request(profile, "Arith.Divide", [{"A": a, "B": b}], rid)
 
 
-class Replies:
-    """The values decoded from what came back, and how the stream went."""
+class Replies(JSONValues):
+    """The responses decoded from what came back, and how the stream went."""
 
-    def __init__(self, observed: Observation, count: int) -> None:
-        self.observed = observed
-        self.values: list[Any] = []
-        self.error: str | None = None
-        decoder = JSONStreamDecoder()
-        decoder.receive_data(observed.received)
-        try:
-            while len(self.values) < count:
-                value = decoder.next_value()
-                if value is NEED_DATA or value is END_OF_STREAM:
-                    break
-                self.values.append(value)
-        except RemoteProtocolError as exc:
-            self.error = f"the response is not JSON: {exc}"
-
-    def describe(self, count: int) -> str:
-        why = f"; {self.error}" if self.error else ""
-        return f"{len(self.values)} of {count} responses: {self.observed.describe()}{why}"
+    noun = "response"
 
     def need(self, count: int, expected: str) -> list[Any]:
         """The first ``count`` values, or a failure saying what came instead."""
@@ -95,27 +78,9 @@ class Replies:
         return self.values[:count]
 
 
-def _complete(count: int) -> Any:
-    def enough(received: bytes) -> bool:
-        decoder = JSONStreamDecoder()
-        decoder.receive_data(received)
-        got = 0
-        try:
-            while got < count:
-                value = decoder.next_value()
-                if value is NEED_DATA or value is END_OF_STREAM:
-                    return False
-                got += 1
-        except RemoteProtocolError:
-            return True  # no use waiting for more: the stream is broken
-        return True
-
-    return enough
-
-
 def read_values(conn: TcpConnection, count: int, *, timeout: float | None = None) -> Replies:
     """Read until ``count`` whole values came back (or an error, a close, silence)."""
-    return Replies(conn.receive(until=_complete(count), timeout=timeout), count)
+    return Replies(conn.receive(until=complete(count), timeout=timeout), count)
 
 
 def send_and_read(conn: TcpConnection, payload: bytes, count: int) -> Replies:
