@@ -50,7 +50,7 @@ from harness.targets import (
 from harness.verdicts import Outcome, outcome_of
 from harness.wire import Wire
 
-__all__ = ["CheckContext", "RunState"]
+__all__ = ["CheckContext", "RunState", "not_assessed", "state_of"]
 
 #: The record a report carries; the only thing the certificate is built from.
 RECORD_ATTR = "wirecert"
@@ -82,7 +82,8 @@ class RunState:
     embedded: dict[str, EmbeddedReference] = field(default_factory=dict)
     embedded_failures: dict[str, str] = field(default_factory=dict)
     records: list[dict[str, Any]] = field(default_factory=list)
-    deselected: dict[str, int] = field(default_factory=dict)
+    #: what was left out of the run -> [checks, why]; reaches the certificate
+    not_assessed: dict[str, list[Any]] = field(default_factory=dict)
     certificate_dir: Path | None = None
 
     def external(self, suite: str) -> dict[str, Target]:
@@ -134,6 +135,17 @@ class CheckContext:
 
 def state_of(config: pytest.Config) -> RunState:
     return config.stash[_STATE]
+
+
+def not_assessed(config: pytest.Config, what: str, reason: str, checks: int = 1) -> None:
+    """Record that ``checks`` checks of ``what`` are left out of this run, and why.
+
+    For the collection hooks that deselect checks (a transport no target covers, a suite
+    option choosing one kind of service): the certificate lists them under "not
+    assessed", so leaving them out is never silent.
+    """
+    entry = state_of(config).not_assessed.setdefault(what, [0, reason])
+    entry[0] += checks
 
 
 # -- options and configuration -------------------------------------------------------
@@ -343,8 +355,11 @@ def pytest_collection_modifyitems(
                 )
             )
         elif external and scheme not in external:
-            key = f"{suite.name} over {scheme}"
-            state.deselected[key] = state.deselected.get(key, 0) + 1
+            not_assessed(
+                config,
+                f"{suite.name} over {scheme}",
+                f"no {scheme}:// target was given (add --target {suite.name}={scheme}://HOST)",
+            )
             dropped.append(item)
             continue
         if item.get_closest_marker("timeout") is None:
@@ -358,13 +373,10 @@ def pytest_collection_modifyitems(
             f"--spec {unmatched[0]!r} matches no requirement id; ids in the selected suites "
             f"start with {', '.join(known) or 'nothing (no suite selected)'}"
         )
-    if state.deselected and not any(_REQUIREMENT in item.stash for item in keep):
-        # Every selected check needs a transport no target covers: say which to add.
-        needs = ", ".join(
-            f"--target {what.split(' over ')[0]}={what.split(' over ')[1]}://HOST"
-            for what in sorted(state.deselected)
-        )
-        raise pytest.UsageError(f"nothing to check: the selected checks need {needs}")
+    if state.not_assessed and not any(_REQUIREMENT in item.stash for item in keep):
+        # Every selected check was left out: say why, and so what to add.
+        why = "; ".join(f"{what}: {reason}" for what, (_, reason) in state.not_assessed.items())
+        raise pytest.UsageError(f"nothing to check: {why}")
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
@@ -561,6 +573,8 @@ def _record(
         "wirelog": recorder.log.to_dict() if recorder is not None else None,
         "target": _target_dict(chosen, suite, scheme),
         "reproduce": _reproduce(item, state, ext, outcome),
+        # What this process left out: with xdist only the workers collect.
+        "not_assessed": state.not_assessed,
     }
 
 
@@ -682,7 +696,7 @@ class _RunHooks:
             settings=state.settings,
             targets=state.targets,
             selected=sorted(state.selected),
-            not_assessed=state.deselected,
+            not_assessed=state.not_assessed,
             seed=state.seed,
         )
         state.certificate_dir = write_certificate(self.certificate, state.settings.report_dir)

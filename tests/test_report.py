@@ -281,7 +281,13 @@ def test_verdict(outcomes: list[tuple[str, str]], verdict: str) -> None:
 
 def test_targets_and_not_assessed() -> None:
     given = {"echo": {"udp": Target("udp", "192.0.2.7", 7, suite="echo")}}
-    c = certify(mixed_records(), targets=given, not_assessed={"echo over udp": 3})
+    c = certify(
+        mixed_records(),
+        targets=given,
+        not_assessed={
+            "echo over udp": [3, "no udp:// target was given (add --target echo=udp://HOST)"]
+        },
+    )
     assert c["targets"] == {
         "echo": [
             ECHO_TARGET,
@@ -297,7 +303,11 @@ def test_targets_and_not_assessed() -> None:
         ]
     }
     assert c["not_assessed"] == [
-        {"what": "echo over udp", "checks": 3, "reason": "no target for udp:// was given"}
+        {
+            "what": "echo over udp",
+            "checks": 3,
+            "reason": "no udp:// target was given (add --target echo=udp://HOST)",
+        }
     ]
 
 
@@ -481,12 +491,17 @@ def test_terminal_lines_group_by_level(cert: dict[str, Any]) -> None:
 
 
 def test_terminal_lines_skip_empty_levels_and_list_gaps() -> None:
-    c = certify([record(f"{T}::test_echo", ECHOES, "pass")], not_assessed={"echo over udp": 2})
+    c = certify(
+        [record(f"{T}::test_echo", ECHOES, "pass")],
+        not_assessed={
+            "echo over udp": [2, "no udp:// target was given (add --target echo=udp://HOST)"]
+        },
+    )
     assert terminal_lines(c) == [
         ("MUST (1): 1 pass", {"bold": True}),
         (f"  PASS  {ECHOES['id']}", {"green": True}),
         (
-            "not assessed: echo over udp (2 checks): no target for udp:// was given",
+            "not assessed: echo over udp (2 checks): no udp:// target was given (add --target echo=udp://HOST)",
             {"yellow": True},
         ),
     ]

@@ -51,9 +51,10 @@ def build_certificate(
     settings: Settings,
     targets: dict[str, dict[str, Target]],
     selected: list[str],
-    not_assessed: dict[str, int],
+    not_assessed: dict[str, list[Any]],
     seed: int | None,
 ) -> dict[str, Any]:
+    records = list(records)
     requirements: dict[str, dict[str, Any]] = {}
     used_targets: dict[str, dict[str, dict[str, Any]]] = {}
     for case in sorted(_cases(records), key=lambda c: c["nodeid"]):
@@ -138,17 +139,26 @@ def build_certificate(
         "suites": selected,
         "targets": target_list,
         "not_assessed": [
-            {
-                "what": what,
-                "checks": count,
-                "reason": f"no target for {what.split(' over ')[1]}:// was given",
-            }
-            for what, count in sorted(not_assessed.items())
+            {"what": what, "checks": checks, "reason": reason}
+            for what, (checks, reason) in sorted(_left_out(records, not_assessed).items())
         ],
         "verdict": verdict.value,
         "summary": summary,
         "requirements": ordered,
     }
+
+
+def _left_out(
+    records: Iterable[dict[str, Any]], here: dict[str, list[Any]]
+) -> dict[str, list[Any]]:
+    """What the run left out: this process's table, or the xdist workers' (each worker
+    collects every check, so they agree; the largest count is taken)."""
+    merged: dict[str, list[Any]] = {what: list(entry) for what, entry in here.items()}
+    for record in records:
+        for what, (checks, reason) in (record.get("not_assessed") or {}).items():
+            known = merged.setdefault(what, [checks, reason])
+            known[0] = max(known[0], checks)
+    return merged
 
 
 def _title(rid: str, cases: list[dict[str, Any]]) -> str:

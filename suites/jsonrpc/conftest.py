@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.plugin import state_of
+from harness.plugin import not_assessed, state_of
 from suites.jsonrpc import SUITE
 
 HERE = Path(__file__).resolve().parent
@@ -39,5 +39,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         wanted = getattr(module, "PROFILE", profile) == profile
         (keep if not mine or wanted else dropped).append(item)
     if dropped:
+        not_assessed(
+            config,
+            f"jsonrpc JSON-RPC {other}",
+            f"the target is taken to speak JSON-RPC {profile} (--jsonrpc-profile {other} "
+            "assesses these)",
+            len(dropped),
+        )
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep

@@ -16,23 +16,33 @@ from pathlib import Path
 
 import pytest
 
-from harness.plugin import state_of
+from harness.plugin import not_assessed, state_of
 from suites.utf16 import REFERENCES, SUITE
 
 HERE = Path(__file__).resolve().parent
 
 
-def _wanted(item: pytest.Item, service: str, expected: str | None) -> bool:
+def _left_out(item: pytest.Item, service: str, expected: str | None) -> tuple[str, str] | None:
+    """Why this check does not apply to the run, as (what, reason), or None if it does."""
     module = getattr(item, "module", None)
     if module is None:
-        return True
-    if getattr(module, "SERVICE", service) != service:
-        return False
+        return None
+    kind = getattr(module, "SERVICE", service)
+    if kind != service:
+        return (
+            f"utf16 {kind} checks",
+            f"the target is taken to be a UTF-16 {service} (--utf16-service {kind} assesses these)",
+        )
     name = getattr(item, "originalname", item.name)
     if name in getattr(module, "NEEDS_EXPECTED_TEXT", ()) and expected is None:
-        return False
+        return ("utf16 expected-text checks", "no --utf16-expect-text was given")
     astral = expected is not None and any(ord(c) > 0xFFFF for c in expected)
-    return not (name in getattr(module, "NEEDS_ASTRAL_TEXT", ()) and not astral)
+    if name in getattr(module, "NEEDS_ASTRAL_TEXT", ()) and not astral:
+        return (
+            "utf16 astral-character checks",
+            "--utf16-expect-text has no character above U+FFFF",
+        )
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -50,8 +60,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
-        mine = Path(item.path).resolve().is_relative_to(HERE)
-        (keep if not mine or _wanted(item, service, expected) else dropped).append(item)
+        why = _left_out(item, service, expected)
+        if why is None or not Path(item.path).resolve().is_relative_to(HERE):
+            keep.append(item)
+        else:
+            not_assessed(config, *why)
+            dropped.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
