@@ -59,6 +59,7 @@ __all__ = [
     "EchoServer",
     "Runner",
     "SuiteRun",
+    "assert_detected",
     "cached_runner",
     "daytime_text",
     "detection_problems",
@@ -594,3 +595,20 @@ def detection_problems(
         if got not in (tolerated or {}).get(other, ()):
             problems.append(f"{other}: outcome {got}, but the fault is in {rid}")
     return problems
+
+
+def assert_detected(
+    run: SuiteRun,
+    rid: str,
+    *,
+    outcome: str,
+    returncode: int,
+    tolerated: Mapping[str, Collection[str]] | None = None,
+) -> None:
+    """Fail the test, with the run's summary, unless ``run`` detects the fault in ``rid``
+    as :func:`detection_problems` defines it."""
+    __tracebackhide__ = True
+    problems = detection_problems(
+        run, rid, outcome=outcome, returncode=returncode, tolerated=tolerated
+    )
+    assert not problems, "\n".join(problems) + "\n" + run.summary()

@@ -10,7 +10,7 @@ wire log and expected/actual text, and nothing else is failed or warned.
 from __future__ import annotations
 
 import pytest
-from brokenservers import DaytimeServer, Runner, SuiteRun, cached_runner, detection_problems
+from brokenservers import DaytimeServer, Runner, SuiteRun, assert_detected, cached_runner
 
 MUST = [
     "daytime/rfc867/tcp/sends-without-input",
@@ -58,8 +58,7 @@ def test_unbroken_server_is_conformant(daytime_run: Runner) -> None:
 @pytest.mark.parametrize("rid", MUST)
 def test_must_violation_fails(daytime_run: Runner, rid: str) -> None:
     run = daytime_run(rid)
-    problems = detection_problems(run, rid, outcome="fail", returncode=1)
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="fail", returncode=1)
     assert run.certificate["verdict"] == "NON_CONFORMANT"
 
 
@@ -69,10 +68,7 @@ def test_should_violation_warns_and_fails_when_strict(
     daytime_run: Runner, rid: str, strict: bool
 ) -> None:
     run = daytime_run(rid, strict=strict)
-    problems = detection_problems(
-        run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0
-    )
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0)
     verdict = "NON_CONFORMANT" if strict else "CONFORMANT_WITH_WARNINGS"
     assert run.certificate["verdict"] == verdict
 
@@ -80,8 +76,7 @@ def test_should_violation_warns_and_fails_when_strict(
 @pytest.mark.parametrize("rid", MAY)
 def test_unrecognised_syntax_is_info(daytime_run: Runner, rid: str) -> None:
     run = daytime_run(rid)
-    problems = detection_problems(run, rid, outcome="info", returncode=0)
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="info", returncode=0)
     actual = run.record(rid)["actual"]
     assert "unrecognised" in actual, actual
     assert "the time is now" in actual, actual
@@ -93,8 +88,5 @@ def test_a_server_that_answers_input_with_an_error_breaks_input_ignored(
 ) -> None:
     """A second fault for input-ignored: the date to quiet clients, an error otherwise."""
     run = daytime_run("daytime/rfc867/tcp/input-ignored", variant="answers")
-    problems = detection_problems(
-        run, "daytime/rfc867/tcp/input-ignored", outcome="fail", returncode=1
-    )
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, "daytime/rfc867/tcp/input-ignored", outcome="fail", returncode=1)
     assert "ERROR unknown command" in run.record("daytime/rfc867/tcp/input-ignored")["actual"]

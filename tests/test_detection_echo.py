@@ -11,7 +11,7 @@ suite's 16 MiB case, so each takes a few seconds.
 from __future__ import annotations
 
 import pytest
-from brokenservers import EchoServer, Runner, SuiteRun, cached_runner, detection_problems
+from brokenservers import EchoServer, Runner, SuiteRun, assert_detected, cached_runner
 
 MUST = [
     "echo/rfc862/tcp/data-returned",
@@ -65,10 +65,7 @@ def test_unbroken_server_is_conformant(echo_run: Runner) -> None:
 @pytest.mark.parametrize("rid", MUST)
 def test_must_violation_fails(echo_run: Runner, rid: str) -> None:
     run = echo_run(rid)
-    problems = detection_problems(
-        run, rid, outcome="fail", returncode=1, tolerated=TOLERATED.get(rid)
-    )
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="fail", returncode=1, tolerated=TOLERATED.get(rid))
     assert run.certificate["verdict"] == "NON_CONFORMANT"
 
 
@@ -78,9 +75,6 @@ def test_should_violation_warns_and_fails_when_strict(
     echo_run: Runner, rid: str, strict: bool
 ) -> None:
     run = echo_run(rid, strict=strict)
-    problems = detection_problems(
-        run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0
-    )
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0)
     verdict = "NON_CONFORMANT" if strict else "CONFORMANT_WITH_WARNINGS"
     assert run.certificate["verdict"] == verdict

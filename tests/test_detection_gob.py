@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from brokengob import GobEchoServer, frame, messages, person_body_with_zeros, renumber
-from brokenservers import Runner, cached_runner, detection_problems
+from brokenservers import Runner, assert_detected, cached_runner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -85,10 +85,7 @@ def test_every_requirement_has_a_fault() -> None:
 @pytest.mark.parametrize(("rid", "fault"), CASES, ids=[f for _, f in CASES])
 def test_must_violation_fails(gob_run: Runner, rid: str, fault: str) -> None:
     run = gob_run(fault)
-    problems = detection_problems(
-        run, rid, outcome="fail", returncode=1, tolerated=TOLERATED.get(rid)
-    )
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="fail", returncode=1, tolerated=TOLERATED.get(rid))
     assert run.certificate["verdict"] == "NON_CONFORMANT", run.summary()
 
 
@@ -98,10 +95,7 @@ def test_should_violation_warns_and_fails_when_strict(
     gob_run: Runner, rid: str, strict: bool
 ) -> None:
     run = gob_run(FAULTS[rid][0], strict_rid=rid if strict else None)
-    problems = detection_problems(
-        run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0
-    )
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0)
     verdict = "NON_CONFORMANT" if strict else "CONFORMANT_WITH_WARNINGS"
     assert run.certificate["verdict"] == verdict, run.summary()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from brokenjson import JSONEchoServer
-from brokenservers import Runner, cached_runner, detection_problems
+from brokenservers import Runner, assert_detected, cached_runner
 
 MUST = [
     "json/go-encoding-json/stream/book-person-echoed",
@@ -69,10 +69,7 @@ def test_every_requirement_has_a_fault() -> None:
 @pytest.mark.parametrize(("rid", "fault"), CASES, ids=[f for _, f in CASES])
 def test_must_violation_fails(json_run: Runner, rid: str, fault: str) -> None:
     run = json_run(fault)
-    problems = detection_problems(
-        run, rid, outcome="fail", returncode=1, tolerated=TOLERATED.get(rid)
-    )
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="fail", returncode=1, tolerated=TOLERATED.get(rid))
     assert run.certificate["verdict"] == "NON_CONFORMANT", run.summary()
 
 
@@ -82,10 +79,7 @@ def test_should_violation_warns_and_fails_when_strict(
     json_run: Runner, rid: str, strict: bool
 ) -> None:
     run = json_run(FAULTS[rid][0], strict_rid=rid if strict else None)
-    problems = detection_problems(
-        run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0
-    )
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0)
     verdict = "NON_CONFORMANT" if strict else "CONFORMANT_WITH_WARNINGS"
     assert run.certificate["verdict"] == verdict, run.summary()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 from brokenrpc import RpcServer
-from brokenservers import Runner, cached_runner, detection_problems
+from brokenservers import Runner, assert_detected, cached_runner
 
 MUST = [
     "rpc/go-net-rpc/overview/arith-multiply",
@@ -60,8 +60,7 @@ def test_every_requirement_has_a_fault() -> None:
 @pytest.mark.parametrize("rid", MUST)
 def test_must_violation_fails(rpc_run: Runner, rid: str) -> None:
     run = rpc_run(FAULTS[rid])
-    problems = detection_problems(run, rid, outcome="fail", returncode=1)
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="fail", returncode=1)
     assert run.certificate["verdict"] == "NON_CONFORMANT", run.summary()
 
 
@@ -71,10 +70,7 @@ def test_should_violation_warns_and_fails_when_strict(
     rpc_run: Runner, rid: str, strict: bool
 ) -> None:
     run = rpc_run(FAULTS[rid], strict_rid=rid if strict else None)
-    problems = detection_problems(
-        run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0
-    )
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0)
     verdict = "NON_CONFORMANT" if strict else "CONFORMANT_WITH_WARNINGS"
     assert run.certificate["verdict"] == verdict, run.summary()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 from brokenftp import FtpServer
-from brokenservers import Runner, SuiteRun, cached_runner, detection_problems
+from brokenservers import Runner, SuiteRun, assert_detected, cached_runner
 
 MUST = [
     "simpleftp/ch5/dir/crlf-terminated-names",
@@ -63,8 +63,7 @@ def test_unbroken_server_is_conformant(ftp_run: Runner) -> None:
 @pytest.mark.parametrize("rid", MUST)
 def test_must_violation_fails(ftp_run: Runner, rid: str) -> None:
     run = ftp_run(rid)
-    problems = detection_problems(run, rid, outcome="fail", returncode=1)
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="fail", returncode=1)
     assert run.certificate["verdict"] == "NON_CONFORMANT"
 
 
@@ -74,10 +73,7 @@ def test_should_violation_warns_and_fails_when_strict(
     ftp_run: Runner, rid: str, strict: bool
 ) -> None:
     run = ftp_run(rid, strict=strict)
-    problems = detection_problems(
-        run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0
-    )
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0)
     verdict = "NON_CONFORMANT" if strict else "CONFORMANT_WITH_WARNINGS"
     assert run.certificate["verdict"] == verdict
 
@@ -91,8 +87,7 @@ def test_shared_directory_is_named_in_the_warning(ftp_run: Runner) -> None:
 @pytest.mark.parametrize("rid", MAY)
 def test_crlf_intolerance_is_info(ftp_run: Runner, rid: str) -> None:
     run = ftp_run(rid)
-    problems = detection_problems(run, rid, outcome="info", returncode=0)
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
+    assert_detected(run, rid, outcome="info", returncode=0)
     actual = run.record(rid)["actual"]
     assert "PWD CRLF answered no bytes" in actual, actual
     assert run.certificate["verdict"] == "CONFORMANT"

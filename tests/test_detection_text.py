@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import subprocess
 import sys
-from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import pytest
@@ -20,8 +19,8 @@ from brokenservers import (
     REPO,
     Runner,
     SuiteRun,
+    assert_detected,
     cached_runner,
-    detection_problems,
     run_suite_against,
 )
 from brokentext import BOOK_UTF16_TEXT, Utf8Server, Utf16EchoServer, Utf16Server
@@ -89,19 +88,6 @@ def text_run(tmp_path_factory: pytest.TempPathFactory) -> Runner:
     return run
 
 
-def _assert_detected(
-    run: SuiteRun,
-    rid: str,
-    outcome: str,
-    returncode: int,
-    tolerated: Mapping[str, Collection[str]] | None = None,
-) -> None:
-    problems = detection_problems(
-        run, rid, outcome=outcome, returncode=returncode, tolerated=tolerated
-    )
-    assert not problems, "\n".join(problems) + "\n" + run.summary()
-
-
 # -- unbroken servers ----------------------------------------------------------------------
 
 
@@ -138,7 +124,7 @@ def test_unbroken_utf16_echo_is_conformant(text_run: Runner) -> None:
 def test_invalid_utf8_fails_with_the_offset(text_run: Runner, variant: str) -> None:
     rid = "utf8/rfc3629/sender/valid-utf8"
     run = text_run("utf8", fault_of(rid) + variant)
-    _assert_detected(run, rid, "fail", 1)
+    assert_detected(run, rid, outcome="fail", returncode=1)
     # The MAY check has no text to count: skipped, pointing at valid-utf8.
     assert run.outcomes()[UTF8_MAY[0]] == "skip"
     actual = run.record(rid)["actual"]
@@ -149,7 +135,7 @@ def test_invalid_utf8_fails_with_the_offset(text_run: Runner, variant: str) -> N
 @pytest.mark.parametrize("rid", SENDER_MUST)
 def test_utf16_sender_must_violation_fails(text_run: Runner, rid: str) -> None:
     run = text_run("sender", fault_of(rid), *EXPECT)
-    _assert_detected(run, rid, "fail", 1)
+    assert_detected(run, rid, outcome="fail", returncode=1)
     assert run.certificate["verdict"] == "NON_CONFORMANT"
 
 
@@ -167,7 +153,7 @@ def test_little_endian_units_without_bom_fail(text_run: Runner) -> None:
     rid = "utf16/rfc2781/sender/bom-matches-byte-order"
     run = text_run("sender", fault_of(rid) + ":no-bom", *EXPECT)
     tolerated = {"utf16/rfc2781/sender/bom-present": {"warn"}}
-    _assert_detected(run, rid, "fail", 1, tolerated=tolerated)
+    assert_detected(run, rid, outcome="fail", returncode=1, tolerated=tolerated)
     assert "no BOM, which by RFC 2781 section 4.3 means big-endian" in run.record(rid)["actual"]
 
 
@@ -176,13 +162,13 @@ def test_little_endian_units_without_bom_fail(text_run: Runner) -> None:
 def test_utf16_sender_should_violation_warns(text_run: Runner, rid: str, strict: bool) -> None:
     extra = [*EXPECT, "--strict-spec", "--spec", rid] if strict else EXPECT
     run = text_run("sender", fault_of(rid), *extra)
-    _assert_detected(run, rid, "fail" if strict else "warn", 1 if strict else 0)
+    assert_detected(run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0)
 
 
 @pytest.mark.parametrize("rid", ECHO_MUST)
 def test_utf16_echo_must_violation_fails(text_run: Runner, rid: str) -> None:
     run = text_run("echo", fault_of(rid), *ECHO)
-    _assert_detected(run, rid, "fail", 1)
+    assert_detected(run, rid, outcome="fail", returncode=1)
     assert run.certificate["verdict"] == "NON_CONFORMANT"
 
 
@@ -191,7 +177,7 @@ def test_utf16_echo_must_violation_fails(text_run: Runner, rid: str) -> None:
 def test_utf16_echo_should_violation_warns(text_run: Runner, rid: str, strict: bool) -> None:
     extra = [*ECHO, "--strict-spec", "--spec", rid] if strict else ECHO
     run = text_run("echo", fault_of(rid), *extra)
-    _assert_detected(run, rid, "fail" if strict else "warn", 1 if strict else 0)
+    assert_detected(run, rid, outcome="fail" if strict else "warn", returncode=1 if strict else 0)
 
 
 # -- the embedded references, and choosing the service -------------------------------------

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, make_dataclass
 from typing import Annotated, Any, ClassVar
 
 import pytest
+from gobtypes import TEMP
 
 from reference_impls.errors import LocalProtocolError, RemoteProtocolError
 from reference_impls.gob import (
@@ -21,7 +22,6 @@ from reference_impls.gob import (
     Decoder,
     Encoder,
     Float32,
-    GobEncodedType,
     GoValue,
     Int8,
     Int16,
@@ -123,24 +123,6 @@ class Wide:
     B: str = "default is not used"
     C: list[int] = field(default_factory=lambda: [9])
     A: int = -1
-
-
-def _temp_decode(data: bytes) -> int:
-    """main.go's Temp.UnmarshalBinary."""
-    if len(data) != 2:
-        raise ValueError("Temp: want 2 bytes")
-    return int.from_bytes(data, "big")
-
-
-TEMP = GobEncodedType(
-    "main.Temp",
-    encode=lambda v: v.to_bytes(2, "big"),
-    decode=_temp_decode,
-    is_zero=lambda v: v == 0,
-    method="binary",
-    pointer=False,
-    zero=0,
-)
 
 
 @dataclass

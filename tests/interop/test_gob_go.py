@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 import pytest
+from gobtypes import TEMP
 
 from reference_impls.errors import RemoteProtocolError
 from reference_impls.gob import (
@@ -28,7 +29,6 @@ from reference_impls.gob import (
     Decoder,
     Encoder,
     Float32,
-    GobEncodedType,
     GoValue,
     Int8,
     Int16,
@@ -59,24 +59,6 @@ class Inner:
     __gob_name__: ClassVar[str] = "main.Inner"
     S: str = ""
     N: int = 0
-
-
-def _temp_decode(data: bytes) -> int:
-    """main.go's Temp.UnmarshalBinary."""
-    if len(data) != 2:
-        raise ValueError("Temp: want 2 bytes")
-    return int.from_bytes(data, "big")
-
-
-TEMP = GobEncodedType(
-    "main.Temp",
-    encode=lambda v: v.to_bytes(2, "big"),
-    decode=_temp_decode,
-    is_zero=lambda v: v == 0,
-    method="binary",
-    pointer=False,
-    zero=0,
-)
 
 
 @dataclass
