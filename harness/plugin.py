@@ -20,6 +20,7 @@ from __future__ import annotations
 import secrets
 import shlex
 import socket
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -85,6 +86,7 @@ class RunState:
     #: what was left out of the run -> [checks, why]; reaches the certificate
     not_assessed: dict[str, list[Any]] = field(default_factory=dict)
     certificate_dir: Path | None = None
+    _tls_contexts: dict[str, ssl.SSLContext] = field(default_factory=dict, repr=False)
 
     def external(self, suite: str) -> dict[str, Target]:
         return self.targets.get(suite, {})
@@ -107,10 +109,34 @@ class RunState:
             self.embedded[suite.name] = ref
         return ref.endpoints[scheme]
 
+    def client_tls(self, target: Target) -> ssl.SSLContext:
+        """The client context for a TLS target: the embedded reference's CA, --ca, the
+        system's trust store, or no verification with --insecure."""
+        key = f"embedded:{target.suite}" if target.embedded else "external"
+        context = self._tls_contexts.get(key)
+        if context is not None:
+            return context
+        if target.embedded:
+            ref = self.embedded.get(target.suite or "")
+            if ref is None or ref.cafile is None:
+                raise HarnessError(f"the embedded reference for {target.url} announced no CA")
+            context = ssl.create_default_context(cafile=ref.cafile)
+        elif self.settings.insecure:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        elif self.settings.ca is not None:
+            context = ssl.create_default_context(cafile=str(self.settings.ca))
+        else:
+            context = ssl.create_default_context()
+        self._tls_contexts[key] = context
+        return context
+
     def stop_embedded(self) -> None:
         for ref in self.embedded.values():
             ref.stop()
         self.embedded.clear()
+        self._tls_contexts.clear()
 
 
 @dataclass(frozen=True)
@@ -444,7 +470,8 @@ def reference_target(request: pytest.FixtureRequest) -> Target:
 @pytest.fixture
 def wire(request: pytest.FixtureRequest) -> Iterator[Wire]:
     """Recording clients; their log goes into the certificate."""
-    recorder = Wire(timeout=state_of(request.config).settings.timeout)
+    state = state_of(request.config)
+    recorder = Wire(timeout=state.settings.timeout, tls_context=state.client_tls)
     request.node.stash[_WIRE] = recorder
     yield recorder
     recorder.close_all()

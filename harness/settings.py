@@ -12,6 +12,7 @@ overall limit is derived from it.
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,15 @@ def _existing_file(text: str) -> Path:
     path = Path(text).expanduser()
     if not path.is_file():
         raise ValueError("no such file")
+    return path
+
+
+def _ca_file(text: str) -> Path:
+    path = _existing_file(text)
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError):
+        raise ValueError("not a CA certificate file in PEM format") from None
     return path
 
 
@@ -153,7 +163,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "ca",
         "CA certificate file (PEM) that TLS targets must chain to",
-        _existing_file,
+        _ca_file,
         None,
         metavar="FILE",
     ),

@@ -198,6 +198,8 @@ class EmbeddedReference:
             bufsize=0,
         )
         self.endpoints: dict[str, Target] = {}
+        #: the CA of the certificate the reference made for its TLS listeners
+        self.cafile: str | None = None
         try:
             self._read_ready_lines(len(schemes))
         except BaseException:
@@ -205,7 +207,8 @@ class EmbeddedReference:
             raise
 
     def _read_ready_lines(self, count: int) -> None:
-        """Parse ``listening <scheme> <host> <port>`` lines, reading the pipe unbuffered
+        """Parse ``listening <scheme> <host> <port>`` lines (and ``ca <path>``, announced first
+        by a reference with TLS listeners), reading the pipe unbuffered
         (a buffered reader could swallow the second line while select() waits for it)."""
         assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
@@ -231,8 +234,11 @@ class EmbeddedReference:
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
                 for line in lines:
-                    parts = line.decode(errors="replace").split()
-                    if len(parts) == 4 and parts[0] == "listening":
+                    text = line.decode(errors="replace")
+                    parts = text.split()
+                    if text.startswith("ca "):
+                        self.cafile = text[3:].strip()
+                    elif len(parts) == 4 and parts[0] == "listening":
                         _, scheme, host, port = parts
                         self.endpoints[scheme] = Target(
                             scheme,

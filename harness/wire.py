@@ -17,20 +17,23 @@ import enum
 import errno
 import selectors
 import socket
+import ssl
 import struct
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from harness.errors import ConformanceFailure
 from harness.targets import Target
 
 __all__ = [
+    "TLS_SCHEMES",
     "Datagram",
     "End",
     "Observation",
     "TcpConnection",
+    "TlsInfo",
     "UdpEndpoint",
     "Wire",
     "WireEvent",
@@ -38,6 +41,11 @@ __all__ = [
 ]
 
 _CHUNK = 256 * 1024
+#: Plaintext handed to TLS per write: one record's worth at most.
+_TLS_PIECE = 16 * 1024
+
+#: Target schemes whose connections speak TLS first.
+TLS_SCHEMES = frozenset({"tls", "https", "wss"})
 
 
 class End(enum.Enum):
@@ -180,10 +188,53 @@ def _fmt(addr: Any) -> str:
     return str(addr)
 
 
-class TcpConnection:
-    """A recording TCP client connection. Use :meth:`Wire.connect` to make one."""
+@dataclass(frozen=True)
+class TlsInfo:
+    """What a TLS handshake settled."""
 
-    def __init__(self, sock: socket.socket, conn_id: int, log: WireLog, timeout: float) -> None:
+    version: str  #: e.g. "TLSv1.3"
+    cipher: str
+    peer_certificate: bytes | None  #: DER, as the peer sent it
+    server_hostname: str | None
+    verified: bool  #: False with --insecure (or a context that does not verify)
+
+
+class _Tls:
+    """Client TLS over memory BIOs: the socket stays ours, non-blocking and recorded."""
+
+    def __init__(self, context: ssl.SSLContext, server_hostname: str | None) -> None:
+        self.incoming = ssl.MemoryBIO()
+        self.outgoing = ssl.MemoryBIO()
+        self.obj = context.wrap_bio(self.incoming, self.outgoing, server_hostname=server_hostname)
+        self.verified = context.verify_mode != ssl.CERT_NONE
+
+    def info(self) -> TlsInfo:
+        cipher = self.obj.cipher()
+        return TlsInfo(
+            version=self.obj.version() or "",
+            cipher=cipher[0] if cipher else "",
+            peer_certificate=self.obj.getpeercert(binary_form=True),
+            server_hostname=self.obj.server_hostname,
+            verified=self.verified,
+        )
+
+
+class TcpConnection:
+    """A recording TCP client connection, TLS when the target's scheme says so.
+
+    Use :meth:`Wire.connect` to make one. Over TLS the log records the plaintext (what
+    the protocol under test sent and received), and the peer's close_notify is a FIN.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        conn_id: int,
+        log: WireLog,
+        timeout: float,
+        *,
+        tls: _Tls | None = None,
+    ) -> None:
         self.sock = sock
         self.id = conn_id
         self.log = log
@@ -193,6 +244,60 @@ class TcpConnection:
         self.closed = False
         self._selector = selectors.DefaultSelector()
         self._selector.register(sock, selectors.EVENT_READ)
+        self._tls = tls
+        self._raw_out = bytearray()  # TLS records not yet on the wire
+        self._piece = 0  # plaintext bytes whose records are in _raw_out
+
+    @property
+    def tls(self) -> TlsInfo | None:
+        """The TLS session, or None on a plain connection."""
+        return self._tls.info() if self._tls is not None else None
+
+    def handshake(self, wait: float) -> None:
+        """Complete the TLS handshake, or raise ConformanceFailure saying why it failed."""
+        assert self._tls is not None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self._tls.obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                pass
+            except ssl.SSLCertVerificationError as exc:
+                self._handshake_failed(f"the certificate did not verify: {exc.verify_message}")
+            except ssl.SSLError as exc:
+                self._handshake_failed(f"TLS error: {exc.reason or exc}")
+            self._raw_out += self._tls.outgoing.read()
+            while self._raw_out and not self._push_raw():
+                if time.monotonic() > deadline:
+                    self._handshake_failed(f"handshake stalled for {wait:g} s")
+                self._selector.modify(self.sock, selectors.EVENT_WRITE)
+                self._selector.select(max(0.0, deadline - time.monotonic()))
+                self._selector.modify(self.sock, selectors.EVENT_READ)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._selector.select(remaining):
+                self._handshake_failed(f"no handshake reply within {wait:g} s")
+            try:
+                data = self.sock.recv(_CHUNK)
+            except BlockingIOError:
+                continue
+            except OSError as exc:
+                self._handshake_failed(f"the connection broke: {exc.strerror or exc}")
+            if not data:
+                self._handshake_failed("the peer closed the connection")
+            self._tls.incoming.write(data)
+        self._raw_out += self._tls.outgoing.read()
+        info = self._tls.info()
+        self.log.record(
+            self.id,
+            "note",
+            note=f"TLS handshake: {info.version} {info.cipher}"
+            + ("" if info.verified else " (certificate not verified: --insecure)"),
+        )
+
+    def _handshake_failed(self, why: str) -> NoReturn:
+        self.log.record(self.id, "note", note=f"TLS handshake failed: {why}")
+        raise ConformanceFailure("a TLS handshake that completes and verifies", why)
 
     # -- receiving -------------------------------------------------------------
 
@@ -214,11 +319,60 @@ class TcpConnection:
             return 0
         if not data:
             self.end = End.FIN
-            self.log.record(self.id, "fin")
+            note = "without a TLS close_notify" if self._tls is not None else ""
+            self.log.record(self.id, "fin", note=note)
             return 0
+        if self._tls is not None:
+            self._decrypt(data)
+            return len(data)
         self._inbox += data
         self.log.record(self.id, "rx", data)
         return len(data)
+
+    def _decrypt(self, data: bytes) -> None:
+        assert self._tls is not None
+        self._tls.incoming.write(data)
+        plain = bytearray()
+        try:
+            while True:
+                piece = self._tls.obj.read(_CHUNK)
+                if not piece:
+                    break
+                plain += piece
+        except ssl.SSLWantReadError:
+            pass
+        except ssl.SSLZeroReturnError:
+            self.end = End.FIN
+        except ssl.SSLError as exc:
+            self.end = End.RST
+            if plain:
+                self._inbox += plain
+                self.log.record(self.id, "rx", bytes(plain))
+            self.log.record(self.id, "rst", note=f"TLS error: {exc.reason or exc}")
+            return
+        if plain:
+            self._inbox += plain
+            self.log.record(self.id, "rx", bytes(plain))
+        if self.end is End.FIN:
+            self.log.record(self.id, "fin", note="TLS close_notify")
+        self._raw_out += self._tls.outgoing.read()
+        if self._raw_out:
+            self._push_raw()
+
+    def _push_raw(self) -> bool:
+        """Send what TLS has queued without blocking; True once all of it is out."""
+        try:
+            n = self.sock.send(self._raw_out)
+        except BlockingIOError:
+            return False
+        except (BrokenPipeError, ConnectionResetError):
+            if self.end is None:
+                self.end = End.RST
+                self.log.record(self.id, "rst", note="while sending")
+            self._raw_out.clear()
+            return True
+        del self._raw_out[:n]
+        return not self._raw_out
 
     def receive(
         self,
@@ -278,7 +432,7 @@ class TcpConnection:
         deadline = time.monotonic() + self.timeout
         self._selector.modify(self.sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
         try:
-            while sent < len(data):
+            while sent < len(data) or self._raw_out:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     self.log.record(
@@ -291,7 +445,11 @@ class TcpConnection:
                 for _key, mask in self._selector.select(remaining):
                     if mask & selectors.EVENT_READ:
                         self._pull()
-                    if mask & selectors.EVENT_WRITE:
+                    if mask & selectors.EVENT_WRITE and self._tls is not None:
+                        sent += self._send_tls(view, sent)
+                        if self._piece == 0:
+                            deadline = time.monotonic() + self.timeout
+                    elif mask & selectors.EVENT_WRITE:
                         try:
                             n = self.sock.send(view[sent : sent + _CHUNK])
                         except BlockingIOError:
@@ -309,6 +467,21 @@ class TcpConnection:
         finally:
             self._selector.modify(self.sock, selectors.EVENT_READ)
         return sent
+
+    def _send_tls(self, view: memoryview, sent: int) -> int:
+        """Encrypt the next piece if nothing is queued, push records; returns plaintext done."""
+        assert self._tls is not None
+        if not self._raw_out and sent < len(view) and self.end is not End.RST:
+            piece = view[sent : sent + _TLS_PIECE]
+            self._tls.obj.write(piece)
+            self._raw_out += self._tls.outgoing.read()
+            self._piece = len(piece)
+        if not self._push_raw() or self._piece == 0:
+            return 0
+        done, self._piece = self._piece, 0
+        if self.end is not End.RST:
+            self.log.record(self.id, "tx", bytes(view[sent : sent + done]))
+        return done
 
     def send_chunks(self, chunks: Iterable[bytes], *, pause: float = 0.0) -> int:
         """Send each chunk as its own write (TCP_NODELAY is on), optionally pausing between."""
@@ -333,7 +506,19 @@ class TcpConnection:
     # -- closing ---------------------------------------------------------------
 
     def shutdown_write(self) -> None:
-        """Half-close: send FIN, keep reading."""
+        """Half-close: send FIN (over TLS, a close_notify alert), keep reading."""
+        if self._tls is not None:
+            try:
+                self._tls.obj.unwrap()
+            except ssl.SSLWantReadError:
+                pass  # close_notify is queued; the peer's comes later
+            except ssl.SSLError as exc:
+                self.log.record(self.id, "note", note=f"TLS close_notify failed: {exc}")
+                return
+            self._raw_out += self._tls.outgoing.read()
+            self.send(b"")
+            self.log.record(self.id, "shutdown", note="we sent a TLS close_notify")
+            return
         try:
             self.sock.shutdown(socket.SHUT_WR)
             self.log.record(self.id, "shutdown", note="we sent FIN")
@@ -437,6 +622,9 @@ class Wire:
 
     timeout: float = 2.0
     log: WireLog = field(default_factory=WireLog, repr=False)
+    #: The client context for a TLS target (the plugin's follows --ca and --insecure);
+    #: None: the system's trust store.
+    tls_context: Callable[[Target], ssl.SSLContext] | None = field(default=None, repr=False)
     _sockets: list[TcpConnection | UdpEndpoint] = field(default_factory=list, repr=False)
     _next_id: int = field(default=1, repr=False)
 
@@ -449,12 +637,21 @@ class Wire:
         self._next_id += 1
         return n
 
-    def connect(self, target: Target, *, timeout: float | None = None) -> TcpConnection:
-        """Open a TCP connection to ``target``.
+    def connect(
+        self,
+        target: Target,
+        *,
+        timeout: float | None = None,
+        tls: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+    ) -> TcpConnection:
+        """Open a TCP connection to ``target``; for ``tls``, ``https`` and ``wss``, TLS too.
 
+        ``tls`` forces a client context (and TLS whatever the scheme); ``server_hostname``
+        replaces the target's host as the name to verify and send in SNI.
         Refusal is the target's doing (it was alive when the check began), so it is a
-        :class:`ConformanceFailure`; the plugin's liveness probe turns an already-dead
-        target into ``error`` before the check starts.
+        :class:`ConformanceFailure`, and so is a TLS handshake that fails; the plugin's
+        liveness probe turns an already-dead target into ``error`` before the check starts.
         """
         wait = self.timeout if timeout is None else timeout
         conn_id = self._new_id()
@@ -485,8 +682,15 @@ class Wire:
             peer=_fmt(sock.getpeername()),
             note=f"from {_fmt(sock.getsockname())}",
         )
-        conn = TcpConnection(sock, conn_id, self.log, self.timeout)
+        if tls is None and target.scheme in TLS_SCHEMES:
+            tls = self.tls_context(target) if self.tls_context else ssl.create_default_context()
+        session = None
+        if tls is not None:
+            session = _Tls(tls, server_hostname or target.host)
+        conn = TcpConnection(sock, conn_id, self.log, self.timeout, tls=session)
         self._sockets.append(conn)
+        if session is not None:
+            conn.handshake(wait)
         return conn
 
     def udp(self, target: Target) -> UdpEndpoint:

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
+import ssl
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
-from reference_impls._shell import Listen, ListenError, Server, parse_listen, serve_until_signal
+from reference_impls._shell import (
+    TLS_SCHEMES,
+    Listen,
+    ListenError,
+    Server,
+    parse_listen,
+    serve_until_signal,
+)
+from reference_impls._tls import DemoCertificates, server_context
 from reference_impls.daytime import server as daytime
 from reference_impls.echo import server as echo
 from reference_impls.gobecho import server as gobecho
@@ -40,6 +50,17 @@ class ServeOptions:
     root: str | None = None
     #: jsonecho, gobecho: close after this many replies (the book's servers: 10)
     rounds: int | None = None
+    #: TLS listeners (tls, https, wss): the server's certificate chain and key (PEM)
+    certfile: str | None = None
+    keyfile: str | None = None
+
+    def ssl_for(self, listen: Listen) -> ssl.SSLContext | None:
+        """The server context for a TLS listener; None for the others."""
+        if listen.scheme not in TLS_SCHEMES:
+            return None
+        if self.certfile is None:
+            raise ValueError(f"a {listen.scheme}:// listener needs --certfile")
+        return server_context(self.certfile, self.keyfile)
 
 
 Start = Callable[[Listen, ServeOptions], Awaitable[Server]]
@@ -47,7 +68,9 @@ Start = Callable[[Listen, ServeOptions], Awaitable[Server]]
 #: Every protocol ``serve`` knows: name -> start. A new protocol is one more line.
 PROTOCOLS: dict[str, Start] = {
     "daytime": lambda listen, o: daytime.start(listen, linger=o.idle_timeout or daytime.LINGER),
-    "echo": lambda listen, o: echo.start(listen, idle_timeout=o.idle_timeout),
+    "echo": lambda listen, o: echo.start(
+        listen, idle_timeout=o.idle_timeout, ssl=o.ssl_for(listen)
+    ),
     "jsonecho": lambda listen, o: jsonecho.start(
         listen, idle_timeout=o.idle_timeout, rounds=o.rounds
     ),
@@ -110,7 +133,7 @@ def _parser() -> _Parser:
         "--listen",
         action="append",
         default=[],
-        metavar="[tcp://|udp://]HOST:PORT",
+        metavar="[SCHEME://]HOST:PORT",
         help=f"address to listen on; repeat for several (default {DEFAULT_HOST_PORT}, TCP)",
     )
     serve.add_argument(
@@ -139,6 +162,17 @@ def _parser() -> _Parser:
         help="jsonecho, gobecho: close a connection after N replies, as the book's servers "
         "do after 10 (default: answer until the client closes)",
     )
+    serve.add_argument(
+        "--certfile",
+        default=None,
+        metavar="PEM",
+        help="tls://, https://, wss:// listeners: the server certificate chain (PEM), with "
+        "the key unless --keyfile is given (default: a certificate made at start for "
+        "127.0.0.1, ::1 and localhost, whose CA is announced as 'ca <path>')",
+    )
+    serve.add_argument(
+        "--keyfile", default=None, metavar="PEM", help="the private key for --certfile (PEM)"
+    )
     return parser
 
 
@@ -162,16 +196,34 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
+    options = ServeOptions(args.idle_timeout, args.root, args.rounds, args.certfile, args.keyfile)
+    demo: DemoCertificates | None = None
     try:
-        asyncio.run(
-            _serve(args.protocol, listens, ServeOptions(args.idle_timeout, args.root, args.rounds))
-        )
+        if args.keyfile is not None and args.certfile is None:
+            raise ValueError("--keyfile needs --certfile")
+        if any(listen.scheme in TLS_SCHEMES for listen in listens):
+            if args.certfile is None:
+                demo = DemoCertificates.make()
+                options = dataclasses.replace(
+                    options, certfile=str(demo.certfile), keyfile=str(demo.keyfile)
+                )
+                print(f"ca {demo.cafile}", flush=True)
+            else:
+                server_context(args.certfile, args.keyfile)  # a bad file: one line, now
+    except ValueError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(_serve(args.protocol, listens, options))
     except ListenError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:  # a transport the protocol does not run over
         print(f"{PROG}: error: {args.protocol}: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if demo is not None:
+            demo.close()
     return 0
 
 

@@ -19,10 +19,13 @@ import sys
 from asyncio.trsock import TransportSocket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from ssl import SSLContext
 from typing import Literal, TextIO, cast
 
 __all__ = [
     "READY_FORMAT",
+    "SCHEMES",
+    "TLS_SCHEMES",
     "Connections",
     "DatagramServer",
     "Listen",
@@ -41,14 +44,21 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: ``http`` is a stream socket whose protocol begins with HTTP (net/rpc's CONNECT).
-Scheme = Literal["tcp", "udp", "http"]
+#: ``http`` is a stream socket whose protocol begins with HTTP (net/rpc's CONNECT);
+#: ``tls``, ``https`` and ``wss`` are stream sockets that speak TLS first.
+Scheme = Literal["tcp", "udp", "http", "tls", "https", "ws", "wss"]
+SCHEMES: tuple[Scheme, ...] = ("tcp", "udp", "http", "tls", "https", "ws", "wss")
+#: The schemes whose listeners need a server certificate.
+TLS_SCHEMES: frozenset[str] = frozenset({"tls", "https", "wss"})
+#: A TLS client that has not finished its handshake by then is dropped.
+TLS_HANDSHAKE_TIMEOUT = 10.0
 
 #: The line printed to stdout for each listener once it is bound. Other programs parse
 #: it (see :func:`parse_ready_line`), so it must not change.
 READY_FORMAT = "listening {scheme} {host} {port}"
 
-_EXPECTED = "expected [tcp://|udp://]HOST:PORT, e.g. 127.0.0.1:7007"
+_EXPECTED = "expected [scheme://]HOST:PORT, e.g. 127.0.0.1:7007"
+_SCHEME_LIST = ", ".join(SCHEMES)
 _LISTEN = re.compile(
     r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
     r"(?:\[(?P<ipv6>[^\]]*)\]|(?P<host>[^:\[\]/]+))"
@@ -84,17 +94,14 @@ class Listen:
 
 def _scheme(text: str) -> Scheme:
     lowered = text.lower()
-    if lowered == "tcp":
-        return "tcp"
-    if lowered == "udp":
-        return "udp"
-    if lowered == "http":
-        return "http"
-    raise ValueError(f"unknown scheme {text!r}: use tcp, udp or http")
+    for scheme in SCHEMES:
+        if lowered == scheme:
+            return scheme
+    raise ValueError(f"unknown scheme {text!r}: use one of {_SCHEME_LIST}")
 
 
 def parse_listen(text: str, *, default_scheme: str) -> Listen:
-    """Parse ``[tcp://|udp://]HOST:PORT`` (IPv6 as ``[::1]:PORT``).
+    """Parse ``[scheme://]HOST:PORT`` (IPv6 as ``[::1]:PORT``).
 
     Raises ValueError whose one-line message says what to type instead.
     """
@@ -108,11 +115,11 @@ def parse_listen(text: str, *, default_scheme: str) -> Listen:
     scheme_text = match["scheme"]
     if scheme_text is None:
         scheme = default
-    elif scheme_text.lower() in ("tcp", "udp", "http"):
+    elif scheme_text.lower() in SCHEMES:
         scheme = _scheme(scheme_text)
     else:
         raise ValueError(
-            f"{prefix}: the scheme must be tcp, udp or http, e.g. udp://127.0.0.1:7007"
+            f"{prefix}: the scheme must be one of {_SCHEME_LIST}, e.g. udp://127.0.0.1:7007"
         )
     port = int(match["port"])
     if port > 65535:
@@ -302,14 +309,25 @@ async def start_stream(
     protocol_factory: Callable[[Connections], asyncio.Protocol],
     *,
     backlog: int = 1024,
+    ssl: SSLContext | None = None,
 ) -> StreamServer:
-    """Listen on TCP; each connection gets ``protocol_factory(connections)``."""
+    """Listen on TCP; each connection gets ``protocol_factory(connections)``.
+
+    With ``ssl``, connections speak TLS first; a listener of a TLS scheme needs one.
+    """
+    if (listen.scheme in TLS_SCHEMES) != (ssl is not None):
+        need = "needs a server certificate" if ssl is None else "does not speak TLS"
+        raise ValueError(f"a {listen.scheme}:// listener {need}")
     loop = asyncio.get_running_loop()
     sock = await _bind(listen)
     connections = Connections()
     try:
         server = await loop.create_server(
-            lambda: protocol_factory(connections), sock=sock, backlog=backlog
+            lambda: protocol_factory(connections),
+            sock=sock,
+            backlog=backlog,
+            ssl=ssl,
+            ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT if ssl is not None else None,
         )
     except BaseException:
         sock.close()

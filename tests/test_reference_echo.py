@@ -394,13 +394,13 @@ def test_parse_listen_accepts(text: str, default: str, expected: Listen) -> None
 @pytest.mark.parametrize(
     ("text", "hint"),
     [
-        ("x", "expected [tcp://|udp://]HOST:PORT, e.g. 127.0.0.1:7007"),
+        ("x", "expected [scheme://]HOST:PORT, e.g. 127.0.0.1:7007"),
         ("", "expected"),
         ("127.0.0.1", "expected"),
         ("127.0.0.1:", "expected"),
         ("127.0.0.1:http", "expected"),
         ("127.0.0.1:70000", "0 to 65535"),
-        ("ftp://127.0.0.1:21", "tcp, udp or http"),
+        ("ftp://127.0.0.1:21", "tcp, udp, http, tls, https, ws, wss"),
         ("::1:7007", "brackets"),
         ("[nonsense]:7", "IPv6"),
         ("bad host:7", "host name"),

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import socket
 from dataclasses import dataclass
+from ssl import SSLContext
 from typing import cast
 
 from reference_impls._shell import (
@@ -183,16 +184,17 @@ async def start(
     idle_timeout: float | None = None,
     write_buffer_high: int = WRITE_BUFFER_HIGH,
     stats: EchoStats | None = None,
+    ssl: SSLContext | None = None,
 ) -> Server:
-    """Serve echo on ``listen`` (TCP or UDP).
+    """Serve echo on ``listen`` (TCP, UDP, or TLS with ``ssl``: the book's chapter 7).
 
     ``idle_timeout`` closes a TCP connection after that many seconds with no traffic
     in either direction (None: never). ``stats`` is filled in by TCP connections.
     """
     if idle_timeout is not None and idle_timeout <= 0:
         raise ValueError(f"idle_timeout must be positive seconds, got {idle_timeout}")
-    if listen.scheme not in ("tcp", "udp"):
-        raise ValueError(f"echo runs over TCP or UDP, not {listen.scheme}")
+    if listen.scheme not in ("tcp", "udp", "tls"):
+        raise ValueError(f"echo runs over TCP, UDP or TLS, not {listen.scheme}")
     if listen.scheme == "udp":
         return await start_datagram(
             listen, lambda sock: ReplyingDatagramProtocol(echo_datagram, sock)
@@ -206,4 +208,5 @@ async def start(
             idle_timeout=idle_timeout,
             write_buffer_high=write_buffer_high,
         ),
+        ssl=ssl,
     )
