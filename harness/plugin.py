@@ -21,6 +21,7 @@ import secrets
 import shlex
 import socket
 import ssl
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -101,7 +102,8 @@ class RunState:
         ref = self.embedded.get(suite.name)
         if ref is None:
             try:
-                ref = EmbeddedReference(protocol, list(suite.schemes), suite=suite.name)
+                start = suite.embed or EmbeddedReference
+                ref = start(protocol, list(suite.served_schemes()), suite=suite.name)
             except EmbeddedReferenceError as exc:
                 # Once is enough: every later check of the suite errors at once.
                 self.embedded_failures[suite.name] = str(exc)
@@ -185,7 +187,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
     config.addinivalue_line(
-        "markers", "scheme(name): the transport a suite check uses (default: the suite's first)"
+        "markers",
+        "scheme(name, ...): the transport a suite check uses (default: the suite's first); "
+        "with several, the first the run has a target for",
     )
     suites = all_suites()
     settings = resolve_settings(config, suites)
@@ -215,7 +219,10 @@ def pytest_configure(config: pytest.Config) -> None:
         # Every fuzz check draws from this seed, which the certificate records, so a
         # failing run replays with --hypothesis-seed.
         config.option.hypothesis_seed = state.seed
-    _load_hypothesis_profile(settings)
+    if config.pluginmanager.has_plugin("hypothesispytest"):
+        _load_hypothesis_profile(settings)
+    # else (-p no:hypothesispytest): Hypothesis is not imported for a run without fuzz
+    # checks (it costs seconds); collection loads the profile if a suite imported it.
 
 
 def pytest_configure_node(node: Any) -> None:
@@ -306,12 +313,21 @@ def _assign_targets(
                 f"--target {text!r} is for the {suite.name} suite, which this run does not "
                 f"select: add suites/{suite.name} to the paths"
             )
+        if target.scheme not in suite.schemes and "://" not in text and "tcp" not in suite.schemes:
+            # No scheme typed, and the default (tcp) is not one of the suite's: the
+            # suite's own first scheme (the icmp suite takes a bare host).
+            first = next(iter(suite.schemes))
+            try:
+                target = parse_target(f"{suite.name}={first}://{text.split('=', 1)[-1]}")
+            except TargetSyntaxError as exc:
+                raise usage(str(exc)) from None
         if target.scheme not in suite.schemes:
             raise usage(
                 f"--target {text!r}: the {suite.name} suite does not take {target.scheme}://; "
                 f"write {suite.forms()}"
             )
-        if target.port is None:
+        if target.port is None and suite.schemes[target.scheme]:
+            # Port 0 in a suite's schemes: the scheme has no ports (icmp).
             target = target.with_port(suite.schemes[target.scheme])
         per_suite = assigned.setdefault(suite.name, {})
         if target.scheme in per_suite:
@@ -347,6 +363,8 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     state = state_of(config)
+    if state.selected and "hypothesis" in sys.modules:
+        _load_hypothesis_profile(state.settings)
     root = suites_dir().resolve()
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
@@ -423,11 +441,16 @@ def _declared(item: pytest.Item, state: RunState) -> tuple[Requirement, str, Sui
     if suite is None:
         raise pytest.UsageError(f"{item.nodeid}: requirement {requirement.id} names no known suite")
     scheme_marker = item.get_closest_marker("scheme")
-    scheme = scheme_marker.args[0] if scheme_marker else next(iter(suite.schemes))
-    if scheme not in suite.schemes:
-        raise pytest.UsageError(
-            f"{item.nodeid}: scheme {scheme!r} is not one the {suite.name} suite declares"
-        )
+    declared = tuple(scheme_marker.args) if scheme_marker else (next(iter(suite.schemes)),)
+    for scheme in declared:
+        if scheme not in suite.schemes:
+            raise pytest.UsageError(
+                f"{item.nodeid}: scheme {scheme!r} is not one the {suite.name} suite declares"
+            )
+    # A check that runs over any of several schemes (scheme("tls", "https", "wss")) takes
+    # the first the run has a target for, or else the first the embedded reference serves.
+    available = state.external(suite.name) or suite.served_schemes()
+    scheme = next((s for s in declared if s in available), declared[0])
     return requirement, scheme, suite
 
 

@@ -14,7 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.targets import EmbeddedReference
 
 __all__ = ["Suite", "SuiteOption", "all_suites", "suites_dir"]
 
@@ -36,13 +39,25 @@ class SuiteOption:
 class Suite:
     name: str
     title: str
-    #: scheme -> well-known port, in the order the suite prefers them
+    #: scheme -> well-known port (0: the scheme has none), in the order the suite prefers them
     schemes: Mapping[str, int]
     #: protocol name for ``python -m reference_impls serve``, or a function of the
     #: suite's option values that names it (a suite for several kinds of service);
     #: None: no embedded reference
     reference: str | Callable[[Mapping[str, Any]], str] | None
     options: tuple[SuiteOption, ...] = field(default=())
+    #: starts the embedded reference where a child process on 127.0.0.1 will not do
+    #: (icmp: a network namespace of its own); called as ``embed(protocol, schemes,
+    #: suite=name)`` in place of :class:`~harness.targets.EmbeddedReference`, and
+    #: returns one (a subclass); None: that class
+    embed: Callable[..., EmbeddedReference] | None = None
+    #: the schemes the embedded reference listens on (empty: every one of ``schemes``),
+    #: for a suite whose reference serves only some of the schemes it accepts
+    reference_schemes: tuple[str, ...] = field(default=())
+
+    def served_schemes(self) -> tuple[str, ...]:
+        """The schemes the embedded reference listens on."""
+        return self.reference_schemes or tuple(self.schemes)
 
     def reference_protocol(self, options: Mapping[str, Any]) -> str | None:
         """The embedded reference's protocol name, given the suite's option values."""
@@ -50,7 +65,10 @@ class Suite:
 
     def forms(self) -> str:
         """The target forms this suite accepts, for error messages."""
-        return " or ".join(f"{scheme}://HOST[:{port}]" for scheme, port in self.schemes.items())
+        return " or ".join(
+            f"{scheme}://HOST[:{port}]" if port else f"{scheme}://HOST"
+            for scheme, port in self.schemes.items()
+        )
 
     def option(self, name: str) -> SuiteOption:
         for opt in self.options:

@@ -247,6 +247,8 @@ class TcpConnection:
         self._tls = tls
         self._raw_out = bytearray()  # TLS records not yet on the wire
         self._piece = 0  # plaintext bytes whose records are in _raw_out
+        #: the peer sent a TLS close_notify (its FIN alone leaves this False)
+        self.close_notify = False
 
     @property
     def tls(self) -> TlsInfo | None:
@@ -292,7 +294,7 @@ class TcpConnection:
             self.id,
             "note",
             note=f"TLS handshake: {info.version} {info.cipher}"
-            + ("" if info.verified else " (certificate not verified: --insecure)"),
+            + ("" if info.verified else " (certificate not verified)"),
         )
 
     def _handshake_failed(self, why: str) -> NoReturn:
@@ -337,12 +339,17 @@ class TcpConnection:
             while True:
                 piece = self._tls.obj.read(_CHUNK)
                 if not piece:
+                    # Without SSLWantReadError, an empty read is the peer's close_notify
+                    # (CPython returns b"" rather than raising once it has received one).
+                    self.end = End.FIN
+                    self.close_notify = True
                     break
                 plain += piece
         except ssl.SSLWantReadError:
             pass
         except ssl.SSLZeroReturnError:
             self.end = End.FIN
+            self.close_notify = True
         except ssl.SSLError as exc:
             self.end = End.RST
             if plain:
