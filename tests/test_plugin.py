@@ -225,7 +225,7 @@ def test_a_run_writes_the_certificate_and_ends_with_the_verdict(
 def test_targets_only_cover_their_schemes(
     pytester: pytest.Pytester, echo_reference: EmbeddedReference, tmp_path: Path
 ) -> None:
-    """A tcp:// target leaves the UDP checks out, and the certificate says so."""
+    """A tcp:// target leaves the UDP and TLS checks out, and the certificate says so."""
     tcp = echo_reference.endpoints["tcp"]
     result = run(
         pytester,
@@ -243,10 +243,15 @@ def test_targets_only_cover_their_schemes(
     assert all(rid.startswith("echo/rfc862/tcp/") for rid in outcomes(cert))
     assert cert["not_assessed"] == [
         {
+            "what": "echo over tls",
+            "checks": 8,
+            "reason": "no tls:// target was given (add --target echo=tls://HOST)",
+        },
+        {
             "what": "echo over udp",
             "checks": 7,
             "reason": "no udp:// target was given (add --target echo=udp://HOST)",
-        }
+        },
     ]
     assert cert["targets"]["echo"] == [
         {

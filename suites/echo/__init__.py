@@ -1,6 +1,8 @@
-"""Echo Protocol (RFC 862), over TCP and UDP.
+"""Echo Protocol (RFC 862), over TCP, UDP and TLS.
 
-Targets: ``tcp://host[:7]`` and ``udp://host[:7]``; give both to assess both.
+Targets: ``tcp://host[:7]``, ``udp://host[:7]`` and ``tls://host[:1200]``; give each to
+assess each. TLS echo has no well-known port: 1200 is the port of the book's chapter 7
+TLS echo server (Newmarch, "Network Programming with Go").
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ def _datagram_size(text: str) -> int:
 SUITE = Suite(
     name="echo",
     title="Echo Protocol (RFC 862)",
-    schemes={"tcp": 7, "udp": 7},
+    schemes={"tcp": 7, "udp": 7, "tls": 1200},
     reference="echo",
     options=(
         SuiteOption(
