@@ -29,11 +29,14 @@ from reference_impls._tls import DemoCertificates, server_context
 from reference_impls.daytime import server as daytime
 from reference_impls.echo import server as echo
 from reference_impls.gobecho import server as gobecho
+from reference_impls.http import proxy as httpproxy
+from reference_impls.http import server as http
 from reference_impls.jsonecho import server as jsonecho
 from reference_impls.jsonrpc import server as jsonrpc
 from reference_impls.rpc import server as rpc
 from reference_impls.simpleftp import server as simpleftp
 from reference_impls.text import server as texts
+from reference_impls.websocket import server as websocket
 
 __all__ = ["PROTOCOLS", "ServeOptions", "main"]
 
@@ -53,6 +56,10 @@ class ServeOptions:
     #: TLS listeners (tls, https, wss): the server's certificate chain and key (PEM)
     certfile: str | None = None
     keyfile: str | None = None
+    #: httpproxy: the Basic credentials clients must give, USER:PASSWORD (None: the demo ones)
+    credentials: str | None = None
+    #: websocket: the largest message accepted, in bytes (None: the server's default)
+    max_message: int | None = None
 
     def ssl_for(self, listen: Listen) -> ssl.SSLContext | None:
         """The server context for a TLS listener; None for the others."""
@@ -84,6 +91,18 @@ PROTOCOLS: dict[str, Start] = {
     "rpc": lambda listen, o: rpc.start(listen),
     "jsonrpc": lambda listen, o: jsonrpc.start(listen, profile="1.0", idle_timeout=o.idle_timeout),
     "jsonrpc2": lambda listen, o: jsonrpc.start(listen, profile="2.0", idle_timeout=o.idle_timeout),
+    "http": lambda listen, o: http.start(
+        listen, root=o.root, ssl=o.ssl_for(listen), idle_timeout=o.idle_timeout
+    ),
+    "httpproxy": lambda listen, o: httpproxy.start_serving(
+        listen, o.credentials, o.idle_timeout, ssl=o.ssl_for(listen)
+    ),
+    "websocket": lambda listen, o: websocket.start(
+        listen,
+        ssl=o.ssl_for(listen),
+        idle_timeout=o.idle_timeout,
+        max_message=o.max_message or websocket.DEFAULT_MAX_MESSAGE,
+    ),
 }
 
 
@@ -113,10 +132,24 @@ def _directory(text: str) -> str:
     return os.path.abspath(text)
 
 
+def _size(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of bytes, got {text!r}")
+    return int(text)
+
+
 def _rounds(text: str) -> int:
     if not text.isascii() or not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of replies, got {text!r}")
     return int(text)
+
+
+def _credentials(text: str) -> str:
+    try:
+        httpproxy.parse_credentials(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def _parser() -> _Parser:
@@ -145,14 +178,16 @@ def _parser() -> _Parser:
         default=None,
         metavar="S",
         help="echo: close a TCP connection idle this long (default: never); daytime: wait "
-        f"this long after the quote for the client to close (default {daytime.LINGER:g})",
+        f"this long after the quote for the client to close (default {daytime.LINGER:g}); "
+        "websocket: send Close 1001 on a connection idle this long (default: never)",
     )
     serve.add_argument(
         "--root",
         type=_directory,
         default=None,
         metavar="DIR",
-        help="simpleftp: the directory to serve (default: a small demo tree, removed on exit)",
+        help="simpleftp, http: the directory to serve (default: a small demo tree, removed "
+        "on exit)",
     )
     serve.add_argument(
         "--rounds",
@@ -172,6 +207,22 @@ def _parser() -> _Parser:
     )
     serve.add_argument(
         "--keyfile", default=None, metavar="PEM", help="the private key for --certfile (PEM)"
+    )
+    serve.add_argument(
+        "--credentials",
+        type=_credentials,
+        default=None,
+        metavar="USER:PASSWORD",
+        help="httpproxy: the Basic credentials clients must send in Proxy-Authorization "
+        "(default: the demo credentials wirecert:proxy-demo, printed at start)",
+    )
+    serve.add_argument(
+        "--max-message",
+        type=_size,
+        default=None,
+        metavar="BYTES",
+        help="websocket: the largest message accepted; a larger one fails the connection "
+        "with close code 1009 (default 16 MiB)",
     )
     return parser
 
@@ -197,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
     options = ServeOptions(args.idle_timeout, args.root, args.rounds, args.certfile, args.keyfile)
+    options = dataclasses.replace(options, credentials=args.credentials)
+    options = dataclasses.replace(options, max_message=args.max_message)
     demo: DemoCertificates | None = None
     try:
         if args.keyfile is not None and args.certfile is None:
