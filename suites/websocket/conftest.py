@@ -1,0 +1,99 @@
+"""The websocket suite's run-dependent selection.
+
+- Every check runs over each scheme the run covers (``ws`` and ``wss``): the autouse
+  ``ws_scheme`` fixture parametrizes it, and the plugin drops a scheme no target covers.
+- Checks of a module that sets ``THOROUGH = True`` (Autobahn 9: large and many
+  messages) run only with ``--profile thorough``.
+- Checks named in a module's ``NEEDS_MAX_MESSAGE`` need ``--websocket-max-message``.
+Checks left out are listed in the certificate as not assessed, with the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.plugin import not_assessed, state_of
+from suites.websocket import SUITE
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "ws_scheme" not in metafunc.fixturenames:
+        return
+    if not Path(metafunc.definition.path).resolve().is_relative_to(HERE):
+        return
+    # With targets given, only their schemes (the plugin lists the others as not
+    # assessed); with none, every scheme the embedded reference serves.
+    given = state_of(metafunc.config).external(SUITE.name)
+    schemes = [s for s in SUITE.schemes if not given or s in given]
+    for left in (s for s in SUITE.schemes if s not in schemes):
+        not_assessed(
+            metafunc.config,
+            f"websocket over {left}",
+            f"no {left}:// target was given (add --target websocket={left}://HOST)",
+        )
+    metafunc.parametrize(
+        "ws_scheme",
+        [pytest.param(s, marks=pytest.mark.scheme(s), id=s) for s in schemes],
+        scope="function",
+    )
+
+
+@pytest.fixture(autouse=True)
+def ws_scheme(request: pytest.FixtureRequest) -> str:
+    """The scheme this check runs over (the plugin's ``target`` follows the scheme mark)."""
+    return str(getattr(request, "param", next(iter(SUITE.schemes))))
+
+
+def _left_out(item: pytest.Item, large: bool, limit: int | None) -> tuple[str, str] | None:
+    module = getattr(item, "module", None)
+    if module is None:
+        return None
+    if getattr(module, "THOROUGH", False) and not large:
+        return (
+            "websocket large and many-message cases (Autobahn 9)",
+            "they run with --profile thorough",
+        )
+    name = getattr(item, "originalname", item.name)
+    if name in getattr(module, "NEEDS_MAX_MESSAGE", ()) and limit is None:
+        return (
+            "websocket stated message-size limit",
+            "no --websocket-max-message was given",
+        )
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = state_of(config)
+    settings = state.settings
+    large = settings.profile.large
+    limit = settings.suite_option(SUITE.name, "max-message")
+    if limit is not None and SUITE.name in state.selected and not state.external(SUITE.name):
+        from reference_impls.websocket.connection import DEFAULT_MAX_MESSAGE
+
+        if limit != DEFAULT_MAX_MESSAGE:
+            raise pytest.UsageError(
+                f"--websocket-max-message {limit} states a target's limit, but no websocket "
+                f"target was given: the embedded reference's limit is {DEFAULT_MAX_MESSAGE} "
+                "bytes (give that, or a --target)"
+            )
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        why = (
+            _left_out(item, large, limit)
+            if Path(item.path).resolve().is_relative_to(HERE)
+            else None
+        )
+        if why is None:
+            keep.append(item)
+        else:
+            not_assessed(config, *why)
+            dropped.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
