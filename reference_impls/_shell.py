@@ -13,12 +13,14 @@ import ipaddress
 import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import sys
 from asyncio.trsock import TransportSocket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from ssl import SSLContext
 from typing import Literal, TextIO, cast
 
@@ -28,6 +30,7 @@ __all__ = [
     "TLS_SCHEMES",
     "Connections",
     "DatagramServer",
+    "DirectoryServer",
     "Listen",
     "ListenError",
     "ReplyingDatagramProtocol",
@@ -224,6 +227,26 @@ class StreamServer(Server):
         await self.connections.close_all(CLOSE_GRACE)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._server.wait_closed(), CLOSE_GRACE)
+
+
+class DirectoryServer(Server):
+    """A stream listener serving a directory; removes it on close if it made it (a demo
+    tree), so a server started without a root leaves nothing behind."""
+
+    def __init__(self, inner: StreamServer, cleanup: Path | None) -> None:
+        # Not Server.__init__: the bound socket is ``inner``'s, already read there.
+        self.listen = inner.listen
+        self._sockname = inner.sockname
+        self.inner = inner
+        self._cleanup = cleanup
+
+    async def close(self) -> None:
+        try:
+            await self.inner.close()
+        finally:
+            if self._cleanup is not None:
+                shutil.rmtree(self._cleanup, ignore_errors=True)
+                self._cleanup = None
 
 
 class DatagramServer(Server):

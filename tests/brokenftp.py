@@ -19,14 +19,11 @@ socket is bound but never given to the suite).
 from __future__ import annotations
 
 import os
-import shutil
 import socket
-import tempfile
 import threading
 from pathlib import Path
-from typing import Self
 
-from brokenservers import _ThreadedServer
+from brokenservers import _DirectoryServer
 
 __all__ = ["FTP_FAULTS", "FtpServer"]
 
@@ -55,38 +52,18 @@ TREE = {
 }
 
 
-class FtpServer(_ThreadedServer):
+class FtpServer(_DirectoryServer):
     """simpleftp over TCP; ``fault`` (see :data:`FTP_FAULTS`) breaks one requirement."""
 
     FAULTS = FTP_FAULTS
+    TREE = TREE
 
     def __init__(self, fault: str | None = None) -> None:
         super().__init__(fault)
         self.sequential = fault == "session/concurrent-clients"
-        self.root: Path | None = None
         #: The one working directory of the per-connection-directory fault.
         self._shared_cwd: list[str] = []
         self._cwd_lock = threading.Lock()
-
-    def start(self) -> Self:
-        root = Path(tempfile.mkdtemp(prefix="brokenftp-"))
-        for relative, text in TREE.items():
-            (root / relative).parent.mkdir(parents=True, exist_ok=True)
-            (root / relative).write_text(text)
-        self.root = root
-        try:
-            return super().start()
-        except BaseException:
-            shutil.rmtree(root, ignore_errors=True)
-            raise
-
-    def stop(self) -> None:
-        try:
-            super().stop()
-        finally:
-            if self.root is not None:
-                shutil.rmtree(self.root, ignore_errors=True)
-                self.root = None
 
     def targets(self, suite: str = "simpleftp") -> list[str]:
         host, port = self.tcp_address

@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
-import tempfile
 import time
 from email.utils import formatdate
 from pathlib import Path
-from typing import Self
 from urllib.parse import unquote, urlsplit
 
-from brokenservers import _ThreadedServer
+from brokenservers import _DirectoryServer
 
 __all__ = ["HTTP_FAULTS", "HttpServer"]
 
@@ -98,33 +95,11 @@ class _Gone(Exception):
     """The client closed, or fell silent for too long."""
 
 
-class HttpServer(_ThreadedServer):
+class HttpServer(_DirectoryServer):
     """HTTP/1.1 over TCP; ``fault`` (see :data:`HTTP_FAULTS`) breaks one requirement."""
 
     FAULTS = HTTP_FAULTS
-
-    def __init__(self, fault: str | None = None) -> None:
-        super().__init__(fault)
-        self.root: Path | None = None
-
-    def start(self) -> Self:
-        root = Path(tempfile.mkdtemp(prefix="brokenhttp-"))
-        for relative, text in TREE.items():
-            (root / relative).parent.mkdir(parents=True, exist_ok=True)
-            (root / relative).write_text(text)
-        self.root = root
-        try:
-            return super().start()
-        except BaseException:
-            shutil.rmtree(root, ignore_errors=True)
-            raise
-
-    def stop(self) -> None:
-        try:
-            super().stop()
-        finally:
-            if self.root is not None:
-                shutil.rmtree(self.root, ignore_errors=True)
+    TREE = TREE
 
     def targets(self, suite: str = "http") -> list[str]:
         host, port = self.tcp_address

@@ -28,9 +28,11 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -320,6 +322,37 @@ class _ThreadedServer:
 
     def _serve_datagram(self, sock: socket.socket, data: bytes, peer: tuple[str, int]) -> None:
         raise NotImplementedError
+
+
+class _DirectoryServer(_ThreadedServer):
+    """A broken server serving ``TREE`` (relative path -> text) from a temporary
+    directory, ``self.root``, made at start and removed at stop."""
+
+    TREE: Mapping[str, str] = {}
+
+    def __init__(self, fault: str | None = None) -> None:
+        super().__init__(fault)
+        self.root: Path | None = None
+
+    def start(self) -> Self:
+        root = Path(tempfile.mkdtemp(prefix=f"{type(self).__name__.lower()}-"))
+        for relative, text in self.TREE.items():
+            (root / relative).parent.mkdir(parents=True, exist_ok=True)
+            (root / relative).write_text(text)
+        self.root = root
+        try:
+            return super().start()
+        except BaseException:
+            shutil.rmtree(root, ignore_errors=True)
+            raise
+
+    def stop(self) -> None:
+        try:
+            super().stop()
+        finally:
+            if self.root is not None:
+                shutil.rmtree(self.root, ignore_errors=True)
+                self.root = None
 
 
 def _address(sock: socket.socket) -> tuple[str, int]:

@@ -24,7 +24,14 @@ import tempfile
 from pathlib import Path
 from typing import cast
 
-from reference_impls._shell import Connections, Listen, Server, StreamServer, start_stream
+from reference_impls._shell import (
+    Connections,
+    DirectoryServer,
+    Listen,
+    Server,
+    StreamServer,
+    start_stream,
+)
 from reference_impls.http.protocol import MAX_PENDING, OriginConnection, Phase
 from reference_impls.http.site import Site
 
@@ -203,24 +210,12 @@ class OriginProtocol(asyncio.Protocol):
             self._transport.abort()
 
 
-class HttpServer(Server):
+class HttpServer(DirectoryServer):
     """A listener serving a docroot; removes the demo tree (if it made one) on close."""
 
     def __init__(self, inner: StreamServer, site: Site, cleanup: Path | None) -> None:
-        # Not Server.__init__: the bound socket is ``inner``'s, already read there.
-        self.listen = inner.listen
-        self._sockname = inner.sockname
-        self.inner = inner
+        super().__init__(inner, cleanup)
         self.site = site
-        self._cleanup = cleanup
-
-    async def close(self) -> None:
-        try:
-            await self.inner.close()
-        finally:
-            if self._cleanup is not None:
-                shutil.rmtree(self._cleanup, ignore_errors=True)
-                self._cleanup = None
 
 
 async def start(

@@ -17,7 +17,14 @@ import tempfile
 from pathlib import Path
 from typing import cast
 
-from reference_impls._shell import Connections, Listen, Server, StreamServer, start_stream
+from reference_impls._shell import (
+    Connections,
+    DirectoryServer,
+    Listen,
+    Server,
+    StreamServer,
+    start_stream,
+)
 from reference_impls.simpleftp.protocol import SimpleFtpSession, Tree
 
 __all__ = ["DEMO_TREE", "SimpleFtpProtocol", "SimpleFtpServer", "make_demo_tree", "start"]
@@ -76,24 +83,12 @@ class SimpleFtpProtocol(asyncio.Protocol):
             self._connections.closed(self._transport)
 
 
-class SimpleFtpServer(Server):
+class SimpleFtpServer(DirectoryServer):
     """A TCP listener serving a tree; removes the demo tree (if it made one) on close."""
 
     def __init__(self, inner: StreamServer, tree: Tree, cleanup: Path | None) -> None:
-        # Not Server.__init__: the bound socket is ``inner``'s, already read there.
-        self.listen = inner.listen
-        self._sockname = inner.sockname
-        self.inner = inner
+        super().__init__(inner, cleanup)
         self.tree = tree
-        self._cleanup = cleanup
-
-    async def close(self) -> None:
-        try:
-            await self.inner.close()
-        finally:
-            if self._cleanup is not None:
-                shutil.rmtree(self._cleanup, ignore_errors=True)
-                self._cleanup = None
 
 
 async def start(listen: Listen, *, root: str | Path | None = None) -> Server:
