@@ -266,7 +266,10 @@ class TcpConnection:
             except ssl.SSLWantReadError:
                 pass
             except ssl.SSLCertVerificationError as exc:
-                self._handshake_failed(f"the certificate did not verify: {exc.verify_message}")
+                self._handshake_failed(
+                    f"the certificate did not verify: {exc.verify_message} (a certificate "
+                    "from a CA of your own needs --ca FILE; --insecure skips verification)"
+                )
             except ssl.SSLError as exc:
                 self._handshake_failed(f"TLS error: {exc.reason or exc}")
             self._raw_out += self._tls.outgoing.read()
