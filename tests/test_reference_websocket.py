@@ -541,3 +541,10 @@ def test_the_suite_certifies_the_reference_against_its_stated_message_limit(
         "websocket/rfc6455/10.4/stated-limit",
         "websocket/rfc6455/7.4.1/message-too-big-1009",
     }, run.summary()
+
+
+def test_the_suite_knows_the_references_message_limit() -> None:
+    """The suite checks the embedded reference against the limit it serves with."""
+    from suites.websocket.cases import REFERENCE_MAX_MESSAGE
+
+    assert REFERENCE_MAX_MESSAGE == ws_server.DEFAULT_MAX_MESSAGE

@@ -43,7 +43,8 @@ SUITE = Suite(
             "max-message",
             "the largest message (bytes) the target states it accepts; it must echo a "
             "message of that size and fail the connection (1009) on a larger one. "
-            "Default: no stated limit (those checks are not assessed)",
+            "Default: no stated limit (those checks are not assessed); the embedded "
+            "reference states 16 MiB",
             _max_message,
             None,
         ),

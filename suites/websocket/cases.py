@@ -56,6 +56,19 @@ class FailCase:
 FAIL_CASES: dict[str, FailCase] = {}
 
 
+#: The embedded reference's message-size limit (``serve websocket --max-message``'s
+#: default): the limit the suite checks when it certifies the reference.
+REFERENCE_MAX_MESSAGE = 16 * 1024 * 1024
+
+
+def stated_limit(limit: int | None, target: Target) -> int | None:
+    """The message-size limit to check: ``--websocket-max-message``, or for the embedded
+    reference its own; None: no limit stated."""
+    if limit is None and target.embedded:
+        return REFERENCE_MAX_MESSAGE
+    return limit
+
+
 def failure(
     name: str,
     what: str,

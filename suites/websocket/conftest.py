@@ -4,7 +4,8 @@
   ``ws_scheme`` fixture parametrizes it, and the plugin drops a scheme no target covers.
 - Checks of a module that sets ``THOROUGH = True`` (Autobahn 9: large and many
   messages) run only with ``--profile thorough``.
-- Checks named in a module's ``NEEDS_MAX_MESSAGE`` need ``--websocket-max-message``.
+- Checks named in a module's ``NEEDS_MAX_MESSAGE`` need ``--websocket-max-message`` for
+  a target; the embedded reference states its own limit (16 MiB).
 Checks left out are listed in the certificate as not assessed, with the reason.
 """
 
@@ -16,6 +17,7 @@ import pytest
 
 from harness.plugin import not_assessed, state_of
 from suites.websocket import SUITE
+from suites.websocket.cases import REFERENCE_MAX_MESSAGE
 
 HERE = Path(__file__).resolve().parent
 
@@ -72,15 +74,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     settings = state.settings
     large = settings.profile.large
     limit = settings.suite_option(SUITE.name, "max-message")
-    if limit is not None and SUITE.name in state.selected and not state.external(SUITE.name):
-        from reference_impls.websocket.connection import DEFAULT_MAX_MESSAGE
-
-        if limit != DEFAULT_MAX_MESSAGE:
-            raise pytest.UsageError(
-                f"--websocket-max-message {limit} states a target's limit, but no websocket "
-                f"target was given: the embedded reference's limit is {DEFAULT_MAX_MESSAGE} "
-                "bytes (give that, or a --target)"
-            )
+    embedded = not state.external(SUITE.name)
+    stated = limit is not None and SUITE.name in state.selected
+    if stated and embedded and limit != REFERENCE_MAX_MESSAGE:
+        raise pytest.UsageError(
+            f"--websocket-max-message {limit} states a target's limit, but no websocket "
+            f"target was given: the embedded reference's limit is {REFERENCE_MAX_MESSAGE} "
+            "bytes (give that, or a --target)"
+        )
+    if embedded:
+        limit = REFERENCE_MAX_MESSAGE  # the reference states its own limit
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:

@@ -13,7 +13,13 @@ from harness.targets import Target
 from harness.verify import fail
 from harness.websocket import Opcode, build_frame, open_websocket
 from harness.wire import Wire
-from suites.websocket.cases import LENGTH_QUOTE, REASSEMBLE_QUOTE, REF, expect_echo
+from suites.websocket.cases import (
+    LENGTH_QUOTE,
+    REASSEMBLE_QUOTE,
+    REF,
+    expect_echo,
+    stated_limit,
+)
 
 THOROUGH = True
 KIB, MIB = 1024, 1024 * 1024
@@ -25,8 +31,8 @@ def _payload(opcode: int, size: int) -> bytes:
     return (unit * (size // len(unit) + 1))[:size]
 
 
-def _within(wirecert: CheckContext, size: int) -> None:
-    limit = wirecert.option("max-message")
+def _within(wirecert: CheckContext, target: Target, size: int) -> None:
+    limit = stated_limit(wirecert.option("max-message"), target)
     if limit is not None and size > limit:
         pytest.skip(f"{size} bytes is past the stated limit of {limit}")
 
@@ -43,7 +49,7 @@ def test_large_message_echoed(
     target: Target, wire: Wire, wirecert: CheckContext, opcode: int, size: int
 ) -> None:
     """Send one message of this size in one frame (Autobahn 9.1, 9.2)."""
-    _within(wirecert, size)
+    _within(wirecert, target, size)
     ws = open_websocket(wire, target)
     payload = _payload(opcode, size)
     ws.send_frames([build_frame(opcode, payload)])
@@ -65,7 +71,7 @@ def test_large_message_in_fragments_echoed(
 ) -> None:
     """Send one 4 MiB message in fragments of this size (Autobahn 9.3, 9.4)."""
     size = 4 * MIB
-    _within(wirecert, size)
+    _within(wirecert, target, size)
     ws = open_websocket(wire, target)
     payload = _payload(opcode, size)
     frames = [

@@ -14,7 +14,7 @@ from harness.targets import Target
 from harness.verify import fail
 from harness.websocket import Exchange, Opcode, build_frame, open_websocket
 from harness.wire import Wire
-from suites.websocket.cases import REF, TOO_BIG, expect_echo
+from suites.websocket.cases import REF, TOO_BIG, expect_echo, stated_limit
 
 NEEDS_MAX_MESSAGE = (
     "test_message_at_the_stated_limit_echoed",
@@ -27,6 +27,12 @@ LIMIT_QUOTE = (
     "MUST protect themselves against exceeding those limits."
 )
 B, C = Opcode.BINARY, Opcode.CONTINUATION
+
+
+def _limit(wirecert: CheckContext, target: Target) -> int:
+    limit = stated_limit(wirecert.option("max-message"), target)
+    assert limit is not None, "collected only with a stated limit"
+    return limit
 
 
 def _past_limit(wire: Wire, target: Target, limit: int, fragmented: bool) -> Exchange:
@@ -47,9 +53,9 @@ def test_message_at_the_stated_limit_echoed(
     target: Target, wire: Wire, wirecert: CheckContext
 ) -> None:
     """Send one binary message of exactly the stated limit."""
-    limit: int = wirecert.option("max-message")
+    limit = _limit(wirecert, target)
     ws = open_websocket(wire, target)
-    payload = bytes(i & 0xFF for i in range(limit))
+    payload = (bytes(range(256)) * (limit // 256 + 1))[:limit]
     ws.send_frames([build_frame(B, payload)])
     expect_echo(ws.read_message(), B, payload, what=f"the stated limit is {limit} bytes")
 
@@ -63,7 +69,7 @@ def test_message_past_the_stated_limit_fails(
 ) -> None:
     """Send one binary message one byte past the stated limit, in one frame or in two
     fragments."""
-    limit: int = wirecert.option("max-message")
+    limit = _limit(wirecert, target)
     ex = _past_limit(wire, target, limit, fragmented)
     if ex.messages() or not ex.closed:
         fail(
@@ -84,7 +90,7 @@ def test_message_past_the_stated_limit_gets_1009(
     target: Target, wire: Wire, wirecert: CheckContext
 ) -> None:
     """Send one binary message one byte past the stated limit, in one frame."""
-    limit: int = wirecert.option("max-message")
+    limit = _limit(wirecert, target)
     ex = _past_limit(wire, target, limit, False)
     if ex.messages() or not ex.closed:
         pytest.skip("the connection was not failed; stated-limit judges that")
