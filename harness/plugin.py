@@ -52,7 +52,7 @@ from harness.targets import (
 from harness.verdicts import Outcome, outcome_of
 from harness.wire import Wire
 
-__all__ = ["CheckContext", "RunState", "not_assessed", "state_of"]
+__all__ = ["CheckContext", "RunState", "each_scheme", "not_assessed", "state_of"]
 
 #: The record a report carries; the only thing the certificate is built from.
 RECORD_ATTR = "wirecert"
@@ -505,6 +505,22 @@ def finding(request: pytest.FixtureRequest) -> Callable[[str], None]:
     """Record an informational finding (what a MAY check saw) in the certificate."""
     found: list[str] = request.node.stash.setdefault(_FINDINGS, [])
     return found.append
+
+
+def each_scheme(suite: Suite) -> Any:
+    """An autouse fixture for a suite's ``conftest.py`` that runs every check of the suite
+    once per scheme it declares (``_each_scheme = each_scheme(SUITE)``): http and https,
+    ws and wss. A scheme no ``--target`` covers is left out and listed as not assessed,
+    as for any check; with no target, the embedded reference serves every scheme."""
+
+    @pytest.fixture(
+        autouse=True,
+        params=[pytest.param(s, marks=pytest.mark.scheme(s), id=s) for s in suite.schemes],
+    )
+    def scheme(request: pytest.FixtureRequest) -> str:
+        return str(request.param)
+
+    return scheme
 
 
 @pytest.fixture

@@ -112,6 +112,8 @@ def test_refusing_every_credential_skips_the_forwarding_checks(proxy_run: Runner
     via = run.record("proxy/rfc9110/7.6.3/via-added")
     assert via["outcome"] == "skip", run.summary()
     assert "--proxy-credentials" in via["actual"], via["actual"]
+    # The skip names the check that failed, by its id.
+    assert "proxy/rfc9110/11.7.2/right-credentials-pass" in via["actual"], via["actual"]
 
 
 def test_tinyproxy_style_401_is_named(proxy_run: Runner) -> None:

@@ -179,14 +179,17 @@ def forwarded_or_skip(wire: Wire, origin: RecordingOrigin, token: str, reply: Re
         return seen[-1]
     if reply.status == 407:
         pytest.skip(
-            "the proxy answered 407 to the suite's credentials: see "
-            "proxy/rfc7617/2/right-credentials-pass (or give --proxy-credentials USER:PASSWORD)"
+            f"the proxy answered 407 to the suite's credentials: see {RIGHT_CREDENTIALS} "
+            "(or give --proxy-credentials USER:PASSWORD)"
         )
     pytest.skip(
-        f"the proxy did not forward the request ({reply.describe()}): see "
-        "proxy/rfc7617/2/right-credentials-pass"
+        f"the proxy did not forward the request ({reply.describe()}): see {RIGHT_CREDENTIALS}"
     )
 
+
+#: The check that the suite's credentials pass: the one the others point to when they
+#: cannot run for want of a forwarded request.
+RIGHT_CREDENTIALS = "proxy/rfc9110/11.7.2/right-credentials-pass"
 
 _TOKEN68_OR_PARAMS = re.compile(r"^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:\s+(.*))?$")
 _PARAM = re.compile(

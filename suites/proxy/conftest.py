@@ -7,18 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.plugin import CheckContext
+from harness.plugin import CheckContext, each_scheme
 from suites.proxy import SUITE
 from suites.proxy.origin import RecordingOrigin
 
-
-@pytest.fixture(
-    autouse=True,
-    params=[pytest.param(scheme, marks=pytest.mark.scheme(scheme)) for scheme in SUITE.schemes],
-)
-def proxy_scheme(request: pytest.FixtureRequest) -> str:
-    """Every check runs over each scheme: to the proxy in plain HTTP, and over TLS."""
-    return str(request.param)
+#: Every check runs over each scheme: to the proxy in plain HTTP, and over TLS.
+_each_scheme = each_scheme(SUITE)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """The websocket suite's run-dependent selection.
 
-- Every check runs over each scheme the run covers (``ws`` and ``wss``): the autouse
-  ``ws_scheme`` fixture parametrizes it, and the plugin drops a scheme no target covers.
+- Every check runs over each scheme the run covers (``ws`` and ``wss``): see
+  :func:`harness.plugin.each_scheme`.
 - Checks of a module that sets ``THOROUGH = True`` (Autobahn 9: large and many
   messages) run only with ``--profile thorough``.
 - Checks named in a module's ``NEEDS_MAX_MESSAGE`` need ``--websocket-max-message`` for
@@ -15,39 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.plugin import not_assessed, state_of
+from harness.plugin import each_scheme, not_assessed, state_of
 from suites.websocket import SUITE
 from suites.websocket.cases import REFERENCE_MAX_MESSAGE
 
 HERE = Path(__file__).resolve().parent
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "ws_scheme" not in metafunc.fixturenames:
-        return
-    if not Path(metafunc.definition.path).resolve().is_relative_to(HERE):
-        return
-    # With targets given, only their schemes (the plugin lists the others as not
-    # assessed); with none, every scheme the embedded reference serves.
-    given = state_of(metafunc.config).external(SUITE.name)
-    schemes = [s for s in SUITE.schemes if not given or s in given]
-    for left in (s for s in SUITE.schemes if s not in schemes):
-        not_assessed(
-            metafunc.config,
-            f"websocket over {left}",
-            f"no {left}:// target was given (add --target websocket={left}://HOST)",
-        )
-    metafunc.parametrize(
-        "ws_scheme",
-        [pytest.param(s, marks=pytest.mark.scheme(s), id=s) for s in schemes],
-        scope="function",
-    )
-
-
-@pytest.fixture(autouse=True)
-def ws_scheme(request: pytest.FixtureRequest) -> str:
-    """The scheme this check runs over (the plugin's ``target`` follows the scheme mark)."""
-    return str(getattr(request, "param", next(iter(SUITE.schemes))))
+_each_scheme = each_scheme(SUITE)
 
 
 def _left_out(item: pytest.Item, large: bool, limit: int | None) -> tuple[str, str] | None:
